@@ -1,0 +1,30 @@
+package io.flotilla.api.dr.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HostedClusterMigrationStatus {
+  public Long observedGeneration;
+  public Phase phase;
+  public List<Step> steps = new ArrayList<>();
+  public String pointOfNoReturnTime;
+  public String backupName;
+  public List<Condition> conditions = new ArrayList<>();
+
+  public enum Phase { Pending, Running, WaitingForOperator, RollingBack, RolledBack, Succeeded, Failed }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Step {
+    public String name;
+    public StepPhase phase;
+    public String startedAt;
+    public String completedAt;
+    public String message;
+  }
+
+  public enum StepPhase { Pending, InProgress, Succeeded, Failed, Skipped }
+}

@@ -1,0 +1,23 @@
+package io.flotilla.api.dr.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.flotilla.api.common.NamespacedName;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.backup) != (has(self.hostedCluster) && has(self.latest) && self.latest)",
+    message = "set either backup, or hostedCluster with latest: true")
+@ValidationRule(value = "self == oldSelf", message = "HostedClusterRestore spec is immutable")
+public class HostedClusterRestoreSpec {
+  @JsonPropertyDescription("The HostedClusterBackup to restore (namespace = the cluster it was taken on).")
+  public NamespacedName backup;
+
+  @JsonPropertyDescription("With latest: true, restore the newest Completed backup of this hosted cluster.")
+  public NamespacedName hostedCluster;
+
+  public Boolean latest;
+
+  @JsonPropertyDescription("Resume reconciliation of the restored HostedCluster once verified (default true).")
+  public Boolean resume;
+}
