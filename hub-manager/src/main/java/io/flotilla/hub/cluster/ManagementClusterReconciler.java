@@ -1,0 +1,224 @@
+package io.flotilla.hub.cluster;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.cluster.v1alpha1.ManagementClusterStatus;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.common.Time;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Keeps a ManagementCluster's Joined and Available conditions in step with its agent's heartbeat Lease
+ * ({@link ClusterRegistration#AGENT_LEASE} in the cluster namespace). Decisions are in {@link ClusterAvailability};
+ * this class reads, writes the hub-owned status fields with a JSON merge patch (never the agent's fields),
+ * records an Event on every Available transition and re-checks at the lease expiry.
+ */
+@ControllerConfiguration(name = ManagementClusterReconciler.NAME)
+public class ManagementClusterReconciler implements Reconciler<ManagementCluster> {
+  public static final String NAME = "managementcluster";
+  public static final String COMPONENT = "flotilla-hub-manager";
+  /** Events about cluster-scoped objects go to the default namespace, as the API server expects. */
+  public static final String EVENT_NAMESPACE = "default";
+
+  public static final String REASON_JOINED = "AgentJoined";
+  public static final String REASON_REGISTERED = "Registered";
+  public static final String REASON_NOT_REGISTERED = "NotRegistered";
+
+  private static final Logger log = LoggerFactory.getLogger(ManagementClusterReconciler.class);
+  private static final Duration RECHECK_SLACK = Duration.ofMillis(20);
+
+  private final KubernetesClient hub;
+  private final ClusterAvailability availability;
+  private final Duration defaultLeaseDuration;
+  private final Clock clock;
+
+  public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration) {
+    this(hub, availability, defaultLeaseDuration, Clock.systemUTC());
+  }
+
+  public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration,
+                                     Clock clock) {
+    this.hub = Objects.requireNonNull(hub);
+    this.availability = Objects.requireNonNull(availability);
+    this.defaultLeaseDuration = Objects.requireNonNull(defaultLeaseDuration);
+    this.clock = Objects.requireNonNull(clock);
+  }
+
+  @Override
+  public List<EventSource<?, ManagementCluster>> prepareEventSources(EventSourceContext<ManagementCluster> context) {
+    var config = InformerEventSourceConfiguration.from(Lease.class, ManagementCluster.class)
+        .withName("agent-leases")
+        .withWatchAllNamespaces()
+        .withFieldSelector(new FieldSelector(new FieldSelector.Field("metadata.name", ClusterRegistration.AGENT_LEASE)))
+        // The cluster namespace is named after the cluster; the ManagementCluster is cluster-scoped.
+        .withSecondaryToPrimaryMapper(lease -> ClusterRegistration.AGENT_LEASE.equals(lease.getMetadata().getName())
+            ? Set.of(new ResourceID(lease.getMetadata().getNamespace()))
+            : Set.of())
+        .withPrimaryToSecondaryMapper((ManagementCluster mc) ->
+            Set.of(new ResourceID(ClusterRegistration.AGENT_LEASE, mc.getMetadata().getName())))
+        .build();
+    return List.of(new InformerEventSource<>(config, context));
+  }
+
+  @Override
+  public UpdateControl<ManagementCluster> reconcile(ManagementCluster mc, Context<ManagementCluster> context) {
+    String name = mc.getMetadata().getName();
+    Instant now = clock.instant();
+    Lease lease = context.getSecondaryResource(Lease.class).orElse(null);
+    Instant renewTime = renewTime(lease);
+    Duration leaseDuration = leaseDuration(mc, lease);
+    boolean lost = mc.getSpec() != null && mc.getSpec().isLost();
+
+    ClusterAvailability.Decision decision = availability.decide(renewTime, leaseDuration, lost, now);
+    Joined joined = renewTime != null ? new Joined(Conditions.TRUE, REASON_JOINED, "The agent has connected to the hub")
+        : registered(name);
+
+    ManagementClusterStatus old = mc.getStatus();
+    String oldAvailable = old == null ? null : Conditions.find(old.conditions, ManagementCluster.AVAILABLE)
+        .map(Condition::getStatus).orElse(null);
+    HubStatus next = hubStatus(mc, joined, decision, renewTime, now);
+    if (!next.equals(HubStatus.of(old))) {
+      patchStatus(name, next);
+    }
+    if (!Objects.equals(oldAvailable, decision.status())) {
+      log.info("cluster {}: Available {} -> {} ({})", name, oldAvailable, decision.status(), decision.reason());
+      recordEvent(mc, decision, now);
+    }
+    UpdateControl<ManagementCluster> control = UpdateControl.noUpdate();
+    if (decision.recheckAt() != null) {
+      Duration delay = Duration.between(now, decision.recheckAt()).plus(RECHECK_SLACK);
+      control.rescheduleAfter(delay.isNegative() ? RECHECK_SLACK : delay);
+    }
+    return control;
+  }
+
+  record Joined(String status, String reason, String message) {}
+
+  /** The fields of the status the hub owns; the agent owns agentVersion, hostedClusters and hostedClusterNames. */
+  record HubStatus(List<Condition> conditions, String lastHeartbeatTime, Long observedGeneration) {
+    static HubStatus of(ManagementClusterStatus s) {
+      return s == null ? new HubStatus(List.of(), null, null)
+          : new HubStatus(s.conditions == null ? List.of() : s.conditions, s.lastHeartbeatTime, s.observedGeneration);
+    }
+  }
+
+  /** Builds the hub-owned status from the conditions, in one place. */
+  HubStatus hubStatus(ManagementCluster mc, Joined joined, ClusterAvailability.Decision decision, Instant renewTime,
+                      Instant now) {
+    ManagementClusterStatus old = mc.getStatus();
+    Long generation = mc.getMetadata().getGeneration();
+    List<Condition> conditions = new ArrayList<>(old == null || old.conditions == null ? List.of() : old.conditions);
+    Conditions.set(conditions, ManagementCluster.JOINED, joined.status(), joined.reason(), joined.message(), generation, now);
+    // While status and reason hold, keep the message written at the transition ("stopped renewing N s ago"),
+    // so that re-checks do not rewrite the status every time.
+    String message = Conditions.find(conditions, ManagementCluster.AVAILABLE)
+        .filter(c -> decision.status().equals(c.getStatus()) && decision.reason().equals(c.getReason()))
+        .map(Condition::getMessage).orElse(decision.message());
+    Conditions.set(conditions, ManagementCluster.AVAILABLE, decision.status(), decision.reason(), message, generation, now);
+    String heartbeat = old == null ? null : old.lastHeartbeatTime;
+    if (renewTime != null && (heartbeat == null || Time.parse(heartbeat).isBefore(renewTime.minusMillis(999)))) {
+      heartbeat = Time.format(renewTime);
+    }
+    return new HubStatus(conditions, heartbeat, generation);
+  }
+
+  private void patchStatus(String name, HubStatus status) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("conditions", status.conditions());
+    fields.put("lastHeartbeatTime", status.lastHeartbeatTime());
+    fields.put("observedGeneration", status.observedGeneration());
+    String json = hub.getKubernetesSerialization().asJson(Map.of("status", fields));
+    hub.resources(ManagementCluster.class).withName(name).subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+  }
+
+  private Joined registered(String cluster) {
+    boolean namespace = hub.namespaces().withName(cluster).get() != null;
+    boolean sa = namespace
+        && hub.serviceAccounts().inNamespace(cluster).withName(ClusterRegistration.AGENT_SERVICE_ACCOUNT).get() != null;
+    return namespace && sa
+        ? new Joined(Conditions.TRUE, REASON_REGISTERED, "Cluster namespace and agent ServiceAccount exist; waiting for the agent")
+        : new Joined(Conditions.FALSE, REASON_NOT_REGISTERED,
+            "Cluster namespace or agent ServiceAccount missing; run 'flotilla cluster add " + cluster + "'");
+  }
+
+  private void recordEvent(ManagementCluster mc, ClusterAvailability.Decision decision, Instant now) {
+    String name = mc.getMetadata().getName();
+    String ts = DateTimeFormatter.ISO_INSTANT.format(now);
+    try {
+      hub.v1().events().inNamespace(EVENT_NAMESPACE).resource(new EventBuilder()
+              .withNewMetadata().withName(name + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff))
+              .withNamespace(EVENT_NAMESPACE).endMetadata()
+              .withNewInvolvedObject().withApiVersion(mc.getApiVersion()).withKind(mc.getKind()).withName(name)
+              .withUid(mc.getMetadata().getUid()).withResourceVersion(mc.getMetadata().getResourceVersion()).endInvolvedObject()
+              .withType(decision.available() ? "Normal" : "Warning")
+              .withReason(decision.available() ? "ClusterAvailable" : "ClusterUnavailable")
+              .withMessage(decision.reason() + ": " + decision.message())
+              .withNewSource().withComponent(COMPONENT).endSource()
+              .withReportingComponent(COMPONENT)
+              .withReportingInstance(COMPONENT)
+              .withAction("Heartbeat")
+              .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
+              .withEventTime(new MicroTime(ZonedDateTime.ofInstant(now, java.time.ZoneOffset.UTC)
+                  .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"))))
+              .build())
+          .create();
+    } catch (KubernetesClientException e) {
+      log.warn("cluster {}: could not record event: {}", name, e.getMessage());
+    }
+  }
+
+  static Instant renewTime(Lease lease) {
+    if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null
+        || lease.getSpec().getRenewTime().getTime() == null) {
+      return null;
+    }
+    return parseMicroTime(lease.getSpec().getRenewTime().getTime());
+  }
+
+  static Instant parseMicroTime(String s) {
+    return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, Instant::from);
+  }
+
+  /** spec.leaseDurationSeconds of the cluster, else the lease's own duration, else the configured default. */
+  Duration leaseDuration(ManagementCluster mc, Lease lease) {
+    if (mc.getSpec() != null && mc.getSpec().leaseDurationSeconds != null && mc.getSpec().leaseDurationSeconds > 0) {
+      return Duration.ofSeconds(mc.getSpec().leaseDurationSeconds);
+    }
+    if (lease != null && lease.getSpec() != null && lease.getSpec().getLeaseDurationSeconds() != null
+        && lease.getSpec().getLeaseDurationSeconds() > 0) {
+      return Duration.ofSeconds(lease.getSpec().getLeaseDurationSeconds());
+    }
+    return defaultLeaseDuration;
+  }
+}
