@@ -108,7 +108,7 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
         .map(Condition::getStatus).orElse(null);
     HubStatus next = hubStatus(mc, joined, decision, renewTime, now);
     if (!next.equals(HubStatus.of(old))) {
-      patchStatus(name, next);
+      patchStatus(mc, next);
     }
     if (!Objects.equals(oldAvailable, decision.status())) {
       log.info("cluster {}: Available {} -> {} ({})", name, oldAvailable, decision.status(), decision.reason());
@@ -152,14 +152,26 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
     return new HubStatus(conditions, heartbeat, generation);
   }
 
-  private void patchStatus(String name, HubStatus status) {
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("conditions", status.conditions());
-    fields.put("lastHeartbeatTime", status.lastHeartbeatTime());
-    fields.put("observedGeneration", status.observedGeneration());
-    String json = hub.getKubernetesSerialization().asJson(Map.of("status", fields));
-    hub.resources(ManagementCluster.class).withName(name).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+  /**
+   * Writes only the hub-owned fields. JSON Patch "add" replaces each member (lists included); JSON merge patch is
+   * not used for lists because the fabric8 CRUD mock appends arrays on merge instead of replacing them.
+   */
+  private void patchStatus(ManagementCluster mc, HubStatus status) {
+    var ops = hub.resources(ManagementCluster.class).withName(mc.getMetadata().getName()).subresource("status");
+    if (mc.getStatus() == null) {
+      // make sure /status exists (scalars only, merge-safe) so that the "add" paths below resolve
+      ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(
+          Map.of("status", Map.of("observedGeneration", status.observedGeneration()))));
+    }
+    List<Map<String, Object>> patch = new ArrayList<>();
+    patch.add(Map.of("op", "add", "path", "/status/conditions", "value", status.conditions()));
+    if (status.lastHeartbeatTime() != null) {
+      patch.add(Map.of("op", "add", "path", "/status/lastHeartbeatTime", "value", status.lastHeartbeatTime()));
+    }
+    if (status.observedGeneration() != null) {
+      patch.add(Map.of("op", "add", "path", "/status/observedGeneration", "value", status.observedGeneration()));
+    }
+    ops.patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(patch));
   }
 
   private Joined registered(String cluster) {
@@ -199,15 +211,10 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   }
 
   static Instant renewTime(Lease lease) {
-    if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null
-        || lease.getSpec().getRenewTime().getTime() == null) {
+    if (lease == null || lease.getSpec() == null || lease.getSpec().getRenewTime() == null) {
       return null;
     }
-    return parseMicroTime(lease.getSpec().getRenewTime().getTime());
-  }
-
-  static Instant parseMicroTime(String s) {
-    return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(s, Instant::from);
+    return lease.getSpec().getRenewTime().toInstant();
   }
 
   /** spec.leaseDurationSeconds of the cluster, else the lease's own duration, else the configured default. */

@@ -1,0 +1,126 @@
+package io.flotilla.hub;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.flotilla.hub.cluster.ClusterAvailability;
+import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The hub-manager: a JOSDK Operator on the hub client (SSA off, the client stays open on stop) with the
+ * ManagementCluster controller, leader-elected through the Lease {@value #LEADER_LEASE}.
+ *
+ * <p>Leadership: JOSDK 5.2.3 calls System.exit(1) when leadership stops unless
+ * {@code LeaderElectionConfigurationBuilder.withExitOnStopLeading(false)}. It also "stops leading" when the operator
+ * itself is stopped, so JOSDK's exit is always switched off here and this class exits only when leadership is lost
+ * while running and {@link HubManagerConfig#exitOnLostLeadership()} is set.
+ */
+public class HubManager implements AutoCloseable {
+  public static final String LEADER_LEASE = "flotilla-hub-manager";
+
+  private static final Logger log = LoggerFactory.getLogger(HubManager.class);
+
+  private final KubernetesClient hub;
+  private final HubManagerConfig config;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final AtomicBoolean leading = new AtomicBoolean();
+  private final AtomicBoolean lostLeadership = new AtomicBoolean();
+  private Operator operator;
+
+  public HubManager(KubernetesClient hub, HubManagerConfig config) {
+    this.hub = Objects.requireNonNull(hub, "hub");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  public HubManagerConfig config() { return config; }
+
+  /** True while this instance holds the leader lease (always true without leader election once started). */
+  public boolean isLeader() { return leading.get(); }
+
+  /** True if this instance lost leadership while running (only observable with exitOnLostLeadership=false). */
+  public boolean hasLostLeadership() { return lostLeadership.get(); }
+
+  public synchronized void start() {
+    if (operator != null) {
+      throw new IllegalStateException("hub-manager already started");
+    }
+    if (config.leaderElection()) {
+      ensureNamespace(config.leaseNamespace());
+    }
+    Operator op = new Operator(o -> {
+      o.withKubernetesClient(hub)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withCloseClientOnStop(false);
+      if (config.leaderElection()) {
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEADER_LEASE)
+            .withLeaseNamespace(config.leaseNamespace())
+            .withIdentity(config.identity())
+            .withExitOnStopLeading(false)
+            .withLeaderCallbacks(new LeaderCallbacks(this::onStartLeading, this::onStopLeading,
+                leader -> log.info("hub-manager leader is {}", leader)))
+            .build());
+      }
+    });
+    op.register(new ManagementClusterReconciler(hub, new ClusterAvailability(config.graceHeartbeats()),
+        config.defaultLeaseDuration()));
+    op.start();
+    if (!config.leaderElection()) {
+      leading.set(true);
+    }
+    operator = op;
+    log.info("hub-manager started (identity {}, leader election {}, grace {} heartbeats)", config.identity(),
+        config.leaderElection() ? "on, lease " + config.leaseNamespace() + "/" + LEADER_LEASE : "off",
+        config.graceHeartbeats());
+  }
+
+  private void onStartLeading() {
+    leading.set(true);
+    log.info("hub-manager {} is now the leader", config.identity());
+  }
+
+  private void onStopLeading() {
+    leading.set(false);
+    if (closing.get()) {
+      return;
+    }
+    lostLeadership.set(true);
+    if (config.exitOnLostLeadership()) {
+      log.error("hub-manager {} lost leadership; exiting", config.identity());
+      System.exit(1);
+    }
+    log.warn("hub-manager {} lost leadership; configured not to exit (controllers keep running until close())",
+        config.identity());
+  }
+
+  private void ensureNamespace(String ns) {
+    try {
+      if (hub.namespaces().withName(ns).get() == null) {
+        hub.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        log.info("created namespace {}", ns);
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    closing.set(true);
+    if (operator != null) {
+      operator.stop();
+      operator = null;
+    }
+    leading.set(false);
+  }
+}

@@ -1,0 +1,32 @@
+package io.flotilla.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HubManagerMainTest {
+  @TempDir Path dir;
+
+  @Test
+  void missingKubeconfigExitsTwoWithOneLine() {
+    var err = new StringWriter();
+    int code = HubManagerMain.run(new PrintWriter(err, true), "--kubeconfig", dir.resolve("nope").toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: kubeconfig " + dir.resolve("nope") + ": no such file");
+  }
+
+  @Test
+  void garbageKubeconfigExitsTwo() throws Exception {
+    Path f = dir.resolve("kc");
+    Files.writeString(f, "this: [is not: a kubeconfig\n");
+    var err = new StringWriter();
+    int code = HubManagerMain.run(new PrintWriter(err, true), "--kubeconfig", f.toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip().lines()).singleElement().asString().startsWith("error: kubeconfig " + f);
+  }
+}

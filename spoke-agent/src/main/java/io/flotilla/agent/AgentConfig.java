@@ -1,0 +1,30 @@
+package io.flotilla.agent;
+
+import io.flotilla.api.common.BuildInfo;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * @param clusterName       this management cluster's name on the hub (= its cluster namespace)
+ * @param heartbeatInterval default heartbeat interval; ManagementCluster.spec.leaseDurationSeconds overrides it
+ * @param version           the agent version reported to the hub
+ */
+public record AgentConfig(String clusterName, Duration heartbeatInterval, String version) {
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(60);
+
+  public AgentConfig {
+    Objects.requireNonNull(clusterName, "clusterName");
+    Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+    if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+      throw new IllegalArgumentException("heartbeatInterval must be positive, got " + heartbeatInterval);
+    }
+    if (version == null) {
+      version = BuildInfo.version();
+    }
+  }
+
+  public static AgentConfig of(String clusterName) {
+    return new AgentConfig(clusterName, DEFAULT_HEARTBEAT_INTERVAL, BuildInfo.version());
+  }
+}

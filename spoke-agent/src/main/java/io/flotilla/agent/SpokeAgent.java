@@ -1,0 +1,95 @@
+package io.flotilla.agent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.flotilla.agent.hub.Heartbeat;
+import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.util.Objects;
+
+/** The spoke-agent: checks that the hub knows this cluster, then heartbeats until closed. */
+public class SpokeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SpokeAgent.class);
+
+  private final KubernetesClient hub;
+  private final KubernetesClient local;
+  private final AgentConfig config;
+  private Heartbeat heartbeat;
+
+  public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
+    this.hub = Objects.requireNonNull(hub, "hub");
+    this.local = Objects.requireNonNull(local, "local");
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  public AgentConfig config() { return config; }
+
+  /**
+   * @throws UnknownClusterException  the hub has no ManagementCluster of this name
+   * @throws HubUnreachableException  the hub cannot be reached or refuses the credentials
+   */
+  public synchronized void start() {
+    if (heartbeat != null) {
+      throw new IllegalStateException("agent already started");
+    }
+    ManagementCluster mc;
+    try {
+      mc = hub.resources(ManagementCluster.class).withName(config.clusterName()).get();
+    } catch (KubernetesClientException e) {
+      String url = hub.getConfiguration().getMasterUrl();
+      if (e.getCode() == 401 || e.getCode() == 403) {
+        throw new HubUnreachableException("the hub at " + url + " refused the agent's credentials (HTTP "
+            + e.getCode() + ")", e);
+      }
+      if (e.getCode() == 404) {
+        // the ManagementCluster CRD itself is missing: nothing is registered
+        throw new UnknownClusterException(config.clusterName());
+      }
+      throw new HubUnreachableException("cannot reach the hub at " + url + ": " + rootMessage(e), e);
+    }
+    if (mc == null) {
+      throw new UnknownClusterException(config.clusterName());
+    }
+    heartbeat = new Heartbeat(hub, local, config, identity(config.clusterName()));
+    heartbeat.start();
+    log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
+        config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
+  }
+
+  /** The running heartbeat, or null before start / after close. */
+  public synchronized Heartbeat heartbeat() { return heartbeat; }
+
+  @Override
+  public synchronized void close() {
+    if (heartbeat != null) {
+      heartbeat.close();
+      heartbeat = null;
+      log.info("spoke-agent for cluster {} stopped", config.clusterName());
+    }
+  }
+
+  static String identity(String cluster) {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        host = "unknown";
+      }
+    }
+    return "flotilla-agent/" + cluster + "@" + host;
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,176 @@
+package io.flotilla.agent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flotilla.api.common.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code flotilla-agent}. Exit codes: 0 stopped normally; 1 unexpected error; 2 bad input (missing, unreadable or
+ * unparseable kubeconfig, bad option); 3 cluster unknown to the hub; 4 hub unreachable or credentials refused.
+ * Errors are one line on stderr, never a stack trace, never kubeconfig contents.
+ */
+@Command(name = "flotilla-agent", mixinStandardHelpOptions = true,
+    description = "Runs the Flotilla spoke-agent on a management cluster.")
+public class SpokeAgentMain implements Callable<Integer> {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_ERROR = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_UNKNOWN_CLUSTER = 3;
+  public static final int EXIT_HUB_UNREACHABLE = 4;
+
+  @Option(names = "--hub-kubeconfig", required = true, description = "Kubeconfig for the hub (the agent's token).")
+  Path hubKubeconfig;
+
+  @Option(names = "--kubeconfig", description = "Kubeconfig for the local management cluster (default: in-cluster / $KUBECONFIG).")
+  Path kubeconfig;
+
+  @Option(names = "--cluster-name", required = true, description = "This cluster's name on the hub.")
+  String clusterName;
+
+  @Option(names = "--heartbeat-interval", defaultValue = "60s",
+      description = "Heartbeat interval, e.g. 60s, 1m, PT30S (default: ${DEFAULT-VALUE}); the hub's spec.leaseDurationSeconds overrides it.")
+  String heartbeatInterval;
+
+  private PrintWriter err;
+  /** Counted down to stop a running agent (shutdown hook; tests). */
+  final CountDownLatch stop = new CountDownLatch(1);
+
+  public static void main(String... args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    return run(new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the agent (blocking until stopped) or fails fast; returns the exit code. */
+  public static int run(PrintWriter err, String... args) {
+    SpokeAgentMain main = new SpokeAgentMain();
+    main.err = err;
+    CommandLine cmd = new CommandLine(main);
+    cmd.setErr(err);
+    cmd.setParameterExceptionHandler((ex, a) -> {
+      err.println("error: " + ex.getMessage());
+      return EXIT_USAGE;
+    });
+    cmd.setExecutionExceptionHandler((ex, c, p) -> {
+      err.println("error: " + SpokeAgent.rootMessage(ex));
+      return EXIT_ERROR;
+    });
+    return cmd.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    Duration interval;
+    try {
+      interval = parseDuration(heartbeatInterval);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --heartbeat-interval: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    Config hubConfig;
+    Config localConfig;
+    try {
+      hubConfig = parseKubeconfig(hubKubeconfig, "hub kubeconfig");
+      localConfig = kubeconfig == null ? null : parseKubeconfig(kubeconfig, "kubeconfig");
+    } catch (KubeconfigException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    // Fail fast at startup: a few quick retries, not fabric8's default backoff of minutes.
+    hubConfig.setRequestRetryBackoffLimit(2);
+    hubConfig.setRequestRetryBackoffInterval(200);
+    hubConfig.setConnectionTimeout(5_000);
+    try (KubernetesClient hub = new KubernetesClientBuilder().withConfig(hubConfig).build();
+         KubernetesClient local = localConfig == null ? new KubernetesClientBuilder().build()
+             : new KubernetesClientBuilder().withConfig(localConfig).build();
+         SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version()))) {
+      try {
+        agent.start();
+      } catch (UnknownClusterException e) {
+        err.println("error: " + e.getMessage());
+        return EXIT_UNKNOWN_CLUSTER;
+      } catch (HubUnreachableException e) {
+        err.println("error: " + e.getMessage());
+        return EXIT_HUB_UNREACHABLE;
+      }
+      Thread hook = new Thread(stop::countDown, "flotilla-agent-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      stop.await();
+      return EXIT_OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return EXIT_OK;
+    }
+  }
+
+  /** "60s", "2m", "1h", "500ms" or ISO-8601 ("PT30S"). */
+  static Duration parseDuration(String s) {
+    String v = s == null ? "" : s.trim();
+    try {
+      Duration d;
+      if (v.startsWith("P") || v.startsWith("p")) {
+        d = Duration.parse(v);
+      } else if (v.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      } else if (v.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else if (v.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else if (v.endsWith("h")) {
+        d = Duration.ofHours(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else {
+        d = Duration.ofSeconds(Long.parseLong(v));
+      }
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException("must be positive, got \"" + s + "\"");
+      }
+      return d;
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw new IllegalArgumentException("not a duration: \"" + s + "\" (use e.g. 60s, 1m, PT30S)");
+    }
+  }
+
+  static final class KubeconfigException extends Exception {
+    KubeconfigException(String message) { super(message); }
+  }
+
+  /** Reads and parses a kubeconfig file; one-line errors that never include the file's contents. */
+  static Config parseKubeconfig(Path path, String what) throws KubeconfigException {
+    if (!Files.exists(path)) {
+      throw new KubeconfigException(what + " " + path + ": no such file");
+    }
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+      throw new KubeconfigException(what + " " + path + ": not a readable file");
+    }
+    String content;
+    try {
+      content = Files.readString(path);
+    } catch (Exception e) {
+      throw new KubeconfigException(what + " " + path + ": cannot read (" + e.getClass().getSimpleName() + ")");
+    }
+    Config config;
+    try {
+      config = Config.fromKubeconfig(null, content, path.toString());
+    } catch (Exception e) {
+      throw new KubeconfigException(what + " " + path + ": not a valid kubeconfig");
+    }
+    if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
+      throw new KubeconfigException(what + " " + path + ": not a valid kubeconfig (no current context with a server)");
+    }
+    return config;
+  }
+}
