@@ -39,6 +39,14 @@ public class HubManagerMain implements Callable<Integer> {
   private PrintWriter err = new PrintWriter(System.err, true);
   private CountDownLatch stop = new CountDownLatch(1);
 
+  static {
+    // The deployable's logging config ships under its own name, so library use of this jar (the sandbox, the CLI)
+    // keeps its own logback.xml; an explicit -Dlogback.configurationFile still wins.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "io/flotilla/hub/logback-hub-manager.xml");
+    }
+  }
+
   public static void main(String... args) {
     System.exit(run(args));
   }

@@ -47,6 +47,14 @@ public class SpokeAgentMain implements Callable<Integer> {
   /** Counted down to stop a running agent (shutdown hook; tests). */
   final CountDownLatch stop = new CountDownLatch(1);
 
+  static {
+    // The deployable's logging config ships under its own name, so library use of this jar (the sandbox, the CLI)
+    // keeps its own logback.xml; an explicit -Dlogback.configurationFile still wins.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "io/flotilla/agent/logback-spoke-agent.xml");
+    }
+  }
+
   public static void main(String... args) {
     System.exit(run(args));
   }

@@ -48,6 +48,7 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   public static ObjectStore start(Path dataDir, String bucket) {
+    io.flotilla.sandbox.QuietLogging.apply();
     String accessKey = "FLOTILLA" + randomString("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 12);
     String secretKey = randomString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 40);
     try {
@@ -59,7 +60,7 @@ public final class ObjectStore implements AutoCloseable {
       BlobStore blobStore = BlobStores.create("filesystem", properties);
       S3Proxy proxy = S3Proxy.builder()
           .blobStore(blobStore)
-          .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+          .awsAuthentication(AuthenticationType.AWS_V4, accessKey, secretKey)
           .endpoint(URI.create("http://127.0.0.1:0"))
           .ignoreUnknownHeaders(true)
           .stopTimeout(0)

@@ -1,0 +1,32 @@
+package io.flotilla.cli;
+
+import io.flotilla.api.common.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code flotilla} command. */
+@Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaCli.Version.class,
+    description = "Keeps fleets of HyperShift management clusters safe to change and safe to lose.",
+    subcommands = {SandboxCommand.class, StatusCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+public final class FlotillaCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code, so tests need no System.exit. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new FlotillaCli());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      // Users get one clear line; the stack trace is for --verbose-style debugging via the log file.
+      cmd.getErr().println("error: " + CliErrors.describe(e));
+      return CliErrors.exitCode(e);
+    });
+    return cli.execute(args);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() { return new String[] {"flotilla " + BuildInfo.version()}; }
+  }
+}

@@ -1,0 +1,86 @@
+package io.flotilla.cli;
+
+import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.sandbox.Fleet;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * `flotilla sandbox demo`: every flow that exists, end to end, on a fresh local fleet. Each step checks its own
+ * outcome; the demo exits non-zero as soon as one does not hold.
+ */
+final class SandboxDemo {
+  private final PrintWriter out;
+  private final Instant began = Instant.now();
+  private int step;
+  private static final int STEPS = 4;
+
+  SandboxDemo(PrintWriter out) { this.out = out; }
+
+  int run(Fleet.Options options) {
+    heading("Bring up the fleet: hub, " + options.clusters() + " management clusters, S3, a real etcd per hosted cluster");
+    try (Fleet fleet = Fleet.up(options, this::detail)) {
+      heading("Clusters registered and heart-beating");
+      for (String cluster : fleet.clusterNames()) {
+        String first = heartbeat(fleet, cluster);
+        Fleet.await(options.heartbeat().multipliedBy(4), cluster + " to renew its heartbeat",
+            () -> !first.equals(heartbeat(fleet, cluster)));
+        detail(cluster + ": Available, heartbeat renewed " + first + " -> " + heartbeat(fleet, cluster));
+      }
+
+      String victim = fleet.clusterNames().get(fleet.clusterNames().size() - 1);
+      heading("Health: stop " + victim + "'s agent; the hub marks it Unknown after the grace period ("
+          + fleet.gracePeriod().toSeconds() + "s), then Available again once the agent is back");
+      Instant stopped = Instant.now();
+      fleet.stopAgent(victim);
+      detail(victim + ": agent stopped");
+      Fleet.await(fleet.gracePeriod().plus(options.heartbeat().multipliedBy(5)), victim + " to become Unknown",
+          () -> "Unknown".equals(fleet.availability(victim)));
+      detail(victim + ": Unknown after " + Duration.between(stopped, Instant.now()).toSeconds() + "s ("
+          + reason(fleet, victim) + ")");
+      fleet.startAgent(victim);
+      Instant restarted = Instant.now();
+      Fleet.await(options.heartbeat().multipliedBy(10), victim + " to become Available again", () -> fleet.isAvailable(victim));
+      detail(victim + ": agent restarted, Available again after " + Duration.between(restarted, Instant.now()).toMillis() + "ms");
+
+      heading("Fleet");
+      List<ManagementCluster> clusters = fleet.hub().resources(ManagementCluster.class).list().getItems();
+      out.print(FleetTable.of(clusters, Instant.now()).render());
+      long available = fleet.clusterNames().stream().filter(fleet::isAvailable).count();
+      out.printf("%n%d of %d management clusters Available, %d hosted clusters, demo took %ds%n", available,
+          clusters.size(), fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
+          Duration.between(began, Instant.now()).toSeconds());
+      out.flush();
+      return available == clusters.size() ? 0 : 1;
+    } catch (IllegalStateException e) {
+      out.println("demo failed: " + e.getMessage());
+      out.flush();
+      return 1;
+    }
+  }
+
+  private static String heartbeat(Fleet fleet, String cluster) {
+    ManagementCluster mc = fleet.hub().resources(ManagementCluster.class).withName(cluster).get();
+    return mc == null || mc.getStatus() == null || mc.getStatus().lastHeartbeatTime == null ? "<never>"
+        : mc.getStatus().lastHeartbeatTime;
+  }
+
+  private static String reason(Fleet fleet, String cluster) {
+    ManagementCluster mc = fleet.hub().resources(ManagementCluster.class).withName(cluster).get();
+    return io.flotilla.api.common.Conditions.find(mc.getStatus().conditions, ManagementCluster.AVAILABLE)
+        .map(c -> c.getReason() + ": " + c.getMessage()).orElse("no condition");
+  }
+
+  private void heading(String text) {
+    out.printf("%n[%d/%d] %s%n", ++step, STEPS, text);
+    out.flush();
+  }
+
+  private void detail(String text) {
+    out.printf("  %5.1fs  %s%n", Duration.between(began, Instant.now()).toMillis() / 1000.0, text);
+    out.flush();
+  }
+}

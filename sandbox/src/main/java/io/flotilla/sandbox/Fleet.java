@@ -1,0 +1,412 @@
+package io.flotilla.sandbox;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.flotilla.agent.SpokeAgent;
+import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.common.BuildInfo;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.api.foreign.hypershift.NodePool;
+import io.flotilla.hub.HubManager;
+import io.flotilla.hub.HubManagerConfig;
+import io.flotilla.hub.cluster.ClusterRegistration;
+import io.flotilla.sandbox.etcd.EtcdLauncher;
+import io.flotilla.sandbox.hypershift.HyperShiftSimulator;
+import io.flotilla.sandbox.kube.MockApiServer;
+import io.flotilla.sandbox.storage.ObjectStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The local fleet: a hub and N management clusters (CRUD-mode mock API servers over TLS), S3Proxy, a real etcd per
+ * hosted cluster (HyperShift simulator), the hub-manager and one spoke-agent per cluster, all in this JVM and all
+ * talking over real HTTP. Clusters join exactly as `flotilla cluster add` does it.
+ */
+public final class Fleet implements AutoCloseable {
+  public static final String BUCKET = "flotilla-backups";
+  public static final String HOSTED_CLUSTER_NAMESPACE = "clusters";
+  public static final String SANDBOX_LABEL = "flotilla.io/sandbox";
+
+  /** What to bring up. Heartbeats are short so the sandbox notices an outage in seconds, not minutes. */
+  public record Options(int clusters, int hostedPerCluster, Path dir, long etcdSeedBytes, Duration heartbeat,
+                        int graceHeartbeats, Duration readyTimeout) {
+    public Options {
+      if (clusters < 1) {
+        throw new IllegalArgumentException("--clusters must be at least 1");
+      }
+      if (hostedPerCluster < 0) {
+        throw new IllegalArgumentException("--hosted-per-cluster must not be negative");
+      }
+    }
+
+    public static Options defaults(Path dir) {
+      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120));
+    }
+
+    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout); }
+    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout); }
+    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout); }
+    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout); }
+  }
+
+  /** One management cluster of the sandbox. */
+  private static final class Spoke {
+    final String name;
+    final MockApiServer server;
+    final Path agentHubKubeconfig;
+    HyperShiftSimulator simulator;
+    SpokeAgent agent;
+    KubernetesClient agentHubClient;
+    final List<String> hostedClusters = new ArrayList<>();
+
+    Spoke(String name, MockApiServer server, Path agentHubKubeconfig) {
+      this.name = name;
+      this.server = server;
+      this.agentHubKubeconfig = agentHubKubeconfig;
+    }
+  }
+
+  private final Options options;
+  private final Consumer<String> progress;
+  private final Map<String, Spoke> spokes = new LinkedHashMap<>();
+  private ObjectStore store;
+  private MockApiServer hub;
+  private HubManager hubManager;
+  private boolean closed;
+
+  private Fleet(Options options, Consumer<String> progress) {
+    this.options = options;
+    this.progress = progress;
+  }
+
+  /** Brings the whole fleet up and waits until every cluster is Available; on failure stops what it started. */
+  public static Fleet up(Options options, Consumer<String> progress) {
+    Fleet fleet = new Fleet(options, progress);
+    try {
+      fleet.start();
+      return fleet;
+    } catch (RuntimeException | Error e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  private void start() {
+    EtcdLauncher.findEtcd(); // fail first, with the install hint, before anything is started
+    Path dir = options.dir().toAbsolutePath();
+    createDirectories(dir);
+    deleteIfExists(dir.resolve("ready"));
+
+    store = ObjectStore.start(dir.resolve("s3"), BUCKET);
+    writeFile(dir.resolve("s3.env"), s3Env(store), true);
+    progress.accept("object store (S3Proxy) at " + store.endpoint() + ", bucket " + store.bucket());
+
+    hub = MockApiServer.start("hub");
+    writeFile(dir.resolve("hub.kubeconfig"), hub.kubeconfig("admin", randomToken(), null), true);
+    progress.accept("hub API server at " + hub.url());
+
+    HubManagerConfig hubConfig = new HubManagerConfig(options.graceHeartbeats(), options.heartbeat(),
+        "flotilla-system", "sandbox-hub-manager", true, false);
+    hubManager = new HubManager(hub.adminClient(), hubConfig);
+    hubManager.start();
+    progress.accept("hub-manager started (leader election in flotilla-system, grace "
+        + options.graceHeartbeats() + " heartbeats of " + options.heartbeat().toSeconds() + "s)");
+
+    int hostedIndex = 0;
+    for (int i = 1; i <= options.clusters(); i++) {
+      String name = "mc-" + i;
+      Spoke spoke = join(name, i, dir);
+      for (int k = 0; k < options.hostedPerCluster(); k++) {
+        String hc = "hc-" + (++hostedIndex); // unique across the fleet, so a migration never collides
+        createHostedCluster(spoke, hc);
+        spoke.hostedClusters.add(hc);
+      }
+      startAgent(name);
+      progress.accept(name + ": API server at " + spoke.server.url() + ", joined, agent started, hosted clusters "
+          + (spoke.hostedClusters.isEmpty() ? "none" : String.join(", ", spoke.hostedClusters)));
+    }
+
+    awaitReady();
+    writeFile(dir.resolve("ready"), Instant.now() + "\n", false);
+  }
+
+  private Spoke join(String name, int index, Path dir) {
+    MockApiServer server = MockApiServer.start(name);
+    writeFile(dir.resolve(name + ".kubeconfig"), server.kubeconfig("admin", randomToken(), null), true);
+
+    // Exactly what `flotilla cluster add` does: ManagementCluster, namespace, ServiceAccount, RBAC, token.
+    ClusterRegistration.Registration registration = new ClusterRegistration(hub.adminClient())
+        .join(name, Map.of(SANDBOX_LABEL, "true", "flotilla.io/cluster-index", Integer.toString(index)),
+            Duration.ofDays(1));
+    hub.adminClient().resources(ManagementCluster.class).withName(name)
+        .edit(mc -> {
+          mc.getSpec().leaseDurationSeconds = (int) Math.max(1, options.heartbeat().toSeconds());
+          return mc;
+        });
+    Path agentKubeconfig = dir.resolve("agents").resolve(name + "-hub.kubeconfig");
+    writeFile(agentKubeconfig, ClusterRegistration.agentKubeconfig(hub.url(), hub.caCertificatePem(),
+        registration.token(), name), true);
+
+    Spoke spoke = new Spoke(name, server, agentKubeconfig);
+    spokes.put(name, spoke);
+    spoke.simulator = new HyperShiftSimulator(name, server.adminClient(), dir.resolve("etcd").resolve(name),
+        options.etcdSeedBytes());
+    spoke.simulator.start();
+    return spoke;
+  }
+
+  /** Creates a HostedCluster and its NodePool as `hcp create cluster agent` would, with HyperShift's secret names. */
+  private void createHostedCluster(Spoke spoke, String name) {
+    KubernetesClient client = spoke.server.adminClient();
+    String ns = HOSTED_CLUSTER_NAMESPACE;
+    if (client.namespaces().withName(ns).get() == null) {
+      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+    secret(client, ns, name + "-pull-secret", ".dockerconfigjson",
+        "{\"auths\":{\"quay.io\":{\"auth\":\"" + randomToken() + "\"}}}");
+    secret(client, ns, name + "-ssh-key", "id_rsa.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA" + randomToken());
+    secret(client, ns, name + "-etcd-encryption-key", "key", randomToken());
+
+    HostedCluster hc = new HostedCluster();
+    hc.getMetadata().setName(name);
+    hc.getMetadata().setNamespace(ns);
+    hc.getMetadata().setLabels(Map.of(SANDBOX_LABEL, "true"));
+    HostedCluster.Spec spec = hc.getSpec();
+    spec.infraID = name + "-" + randomSuffix();
+    spec.platform = new HostedCluster.Platform();
+    spec.platform.type = "Agent";
+    spec.etcd = new HostedCluster.Etcd();
+    spec.etcd.managementType = "Managed";
+    spec.etcd.managed = new HostedCluster.ManagedEtcd();
+    spec.etcd.managed.storage = new HostedCluster.EtcdStorage();
+    spec.etcd.managed.storage.type = "PersistentVolume";
+    spec.pullSecret = ref(name + "-pull-secret");
+    spec.sshKey = ref(name + "-ssh-key");
+    spec.secretEncryption = new HostedCluster.SecretEncryption();
+    spec.secretEncryption.type = "aescbc";
+    spec.secretEncryption.aescbc = new HostedCluster.AESCBC();
+    spec.secretEncryption.aescbc.activeKey = ref(name + "-etcd-encryption-key");
+    client.resource(hc).create();
+
+    NodePool np = new NodePool();
+    np.getMetadata().setName(name + "-workers");
+    np.getMetadata().setNamespace(ns);
+    np.getSpec().clusterName = name;
+    np.getSpec().replicas = 2;
+    client.resource(np).create();
+  }
+
+  private void awaitReady() {
+    progress.accept("waiting for every management cluster to be Available and every hosted cluster to be up");
+    await(options.readyTimeout(), "management clusters Available", () -> spokes.keySet().stream().allMatch(this::isAvailable));
+    await(options.readyTimeout(), "hosted clusters Available", () -> spokes.values().stream().allMatch(s ->
+        s.hostedClusters.stream().allMatch(hc -> {
+          HostedCluster h = s.server.adminClient().resources(HostedCluster.class).inNamespace(HOSTED_CLUSTER_NAMESPACE)
+              .withName(hc).get();
+          return h != null && h.getStatus() != null && Conditions.isTrue(h.getStatus().conditions, HostedCluster.AVAILABLE);
+        })));
+  }
+
+  // ---- operations used by the CLI demo and the tests
+
+  public void startAgent(String cluster) {
+    Spoke spoke = spoke(cluster);
+    if (spoke.agent != null) {
+      return;
+    }
+    try {
+      Config config = Config.fromKubeconfig(Files.readString(spoke.agentHubKubeconfig));
+      spoke.agentHubClient = new KubernetesClientBuilder().withConfig(config).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    spoke.agent = new SpokeAgent(spoke.agentHubClient, spoke.server.adminClient(),
+        new io.flotilla.agent.AgentConfig(cluster, options.heartbeat(), BuildInfo.version()));
+    spoke.agent.start();
+  }
+
+  /** Stops a cluster's agent as an outage would: it simply stops renewing its lease. */
+  public void stopAgent(String cluster) {
+    Spoke spoke = spoke(cluster);
+    if (spoke.agent != null) {
+      spoke.agent.close();
+      spoke.agent = null;
+    }
+    if (spoke.agentHubClient != null) {
+      spoke.agentHubClient.close();
+      spoke.agentHubClient = null;
+    }
+  }
+
+  public boolean isAvailable(String cluster) {
+    ManagementCluster mc = hub.adminClient().resources(ManagementCluster.class).withName(cluster).get();
+    return mc != null && mc.getStatus() != null && Conditions.isTrue(mc.getStatus().conditions, ManagementCluster.AVAILABLE);
+  }
+
+  public String availability(String cluster) {
+    ManagementCluster mc = hub.adminClient().resources(ManagementCluster.class).withName(cluster).get();
+    return mc == null || mc.getStatus() == null ? Conditions.UNKNOWN
+        : Conditions.statusOf(mc.getStatus().conditions, ManagementCluster.AVAILABLE);
+  }
+
+  public KubernetesClient hub() { return hub.adminClient(); }
+
+  public MockApiServer hubServer() { return hub; }
+
+  public KubernetesClient spokeClient(String cluster) { return spoke(cluster).server.adminClient(); }
+
+  public MockApiServer spokeServer(String cluster) { return spoke(cluster).server; }
+
+  public HyperShiftSimulator simulator(String cluster) { return spoke(cluster).simulator; }
+
+  public List<String> clusterNames() { return List.copyOf(spokes.keySet()); }
+
+  public List<String> hostedClusters(String cluster) { return Collections.unmodifiableList(spoke(cluster).hostedClusters); }
+
+  public ObjectStore objectStore() { return store; }
+
+  public Options options() { return options; }
+
+  public Duration gracePeriod() { return options.heartbeat().multipliedBy(options.graceHeartbeats()); }
+
+  private Spoke spoke(String cluster) {
+    Spoke spoke = spokes.get(cluster);
+    if (spoke == null) {
+      throw new IllegalArgumentException("no management cluster " + cluster + " in this sandbox; have " + spokes.keySet());
+    }
+    return spoke;
+  }
+
+  /** Stops everything this fleet started, in reverse order; safe to call twice and after a failed start. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    deleteIfExists(options.dir().toAbsolutePath().resolve("ready"));
+    List<Runnable> steps = new ArrayList<>();
+    spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
+    steps.add(() -> { if (hubManager != null) hubManager.close(); });
+    spokes.values().forEach(s -> steps.add(() -> { if (s.simulator != null) s.simulator.close(); }));
+    spokes.values().forEach(s -> steps.add(s.server::close));
+    steps.add(() -> { if (hub != null) hub.close(); });
+    steps.add(() -> { if (store != null) store.close(); });
+    RuntimeException failure = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  // ---- helpers
+
+  public static void await(Duration timeout, String what, BooleanSupplier condition) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s waiting for " + what);
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + what, e);
+      }
+    }
+  }
+
+  private static String s3Env(ObjectStore store) {
+    return "S3_ENDPOINT=" + store.endpoint() + "\n"
+        + "AWS_REGION=" + store.region() + "\n"
+        + "S3_BUCKET=" + store.bucket() + "\n"
+        + "AWS_ACCESS_KEY_ID=" + store.accessKey() + "\n"
+        + "AWS_SECRET_ACCESS_KEY=" + store.secretKey() + "\n";
+  }
+
+  private static HostedCluster.LocalObjectReference ref(String name) {
+    HostedCluster.LocalObjectReference ref = new HostedCluster.LocalObjectReference();
+    ref.name = name;
+    return ref;
+  }
+
+  private static void secret(KubernetesClient client, String ns, String name, String key, String value) {
+    client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+        .endMetadata().addToStringData(key, value).build()).create();
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static String randomToken() {
+    byte[] bytes = new byte[24];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String randomSuffix() {
+    String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      s.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return s.toString();
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  private static void deleteIfExists(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Files holding credentials are owner-only, as kubectl and the AWS CLI expect. */
+  private static void writeFile(Path file, String content, boolean secret) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Files.writeString(file, content);
+      if (secret) {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+}
