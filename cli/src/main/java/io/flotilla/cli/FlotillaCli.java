@@ -22,7 +22,11 @@ public final class FlotillaCli {
       cmd.getErr().println("error: " + CliErrors.describe(e));
       return CliErrors.exitCode(e);
     });
-    return cli.execute(args);
+    int code = cli.execute(args);
+    // picocli's writers are not auto-flushed, and main() ends in System.exit.
+    cli.getOut().flush();
+    cli.getErr().flush();
+    return code;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentBadInputTest {
   private static final String AGENT = "io.flotilla.agent.SpokeAgentMain";
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
   private Fleet fleet;
 
   @BeforeAll

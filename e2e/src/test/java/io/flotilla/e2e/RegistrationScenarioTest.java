@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
 /** Flow 1 (registration and health), on every backend this machine has. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistrationScenarioTest {
-  @TempDir Path dir;
+  @TempDir static Path dir;
   private Backends backends;
 
   @BeforeAll

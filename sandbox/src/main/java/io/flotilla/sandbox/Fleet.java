@@ -146,6 +146,7 @@ public final class Fleet implements AutoCloseable {
     }
 
     awaitReady();
+    writeEtcdClientFiles(dir.resolve("etcd-client"));
     writeFile(dir.resolve("ready"), Instant.now() + "\n", false);
   }
 
@@ -224,6 +225,18 @@ public final class Fleet implements AutoCloseable {
               .withName(hc).get();
           return h != null && h.getStatus() != null && Conditions.isTrue(h.getStatus().conditions, HostedCluster.AVAILABLE);
         })));
+  }
+
+  /**
+   * The etcd-client-tls Secret holds each hosted cluster's client certificate; the sandbox also writes them to
+   * D/etcd-client/<hosted-cluster>/ so etcdctl can be pointed at the etcd-client Service's endpoint directly.
+   */
+  private void writeEtcdClientFiles(Path root) {
+    for (Spoke spoke : spokes.values()) {
+      for (String hc : spoke.hostedClusters) {
+        spoke.simulator.tlsFor(HOSTED_CLUSTER_NAMESPACE, hc).ifPresent(tls -> tls.writeClientFiles(root.resolve(hc)));
+      }
+    }
   }
 
   // ---- operations used by the CLI demo and the tests

@@ -86,7 +86,15 @@ public class SpokeAgent implements AutoCloseable {
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
+      if (t instanceof java.net.ConnectException || t instanceof java.nio.channels.ClosedChannelException) {
+        break;
+      }
       t = t.getCause();
+    }
+    // The JDK HTTP client reports a refused connection as a message-less ConnectException/ClosedChannelException.
+    if ((t instanceof java.net.ConnectException || t instanceof java.nio.channels.ClosedChannelException)
+        && (t.getMessage() == null || t.getMessage().isBlank())) {
+      return "connection refused";
     }
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     int nl = m.indexOf('\n');
