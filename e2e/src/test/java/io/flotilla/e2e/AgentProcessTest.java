@@ -14,9 +14,12 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The spoke-agent as a deployment starts it, given bad input: non-zero exit and one clear line. */
+/**
+ * The spoke-agent as a deployment starts it: a separate process. It joins with the kubeconfig `flotilla cluster add`
+ * wrote; given bad input it exits non-zero with one clear line.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AgentBadInputTest {
+class AgentProcessTest {
   private static final String AGENT = "io.flotilla.agent.SpokeAgentMain";
   @TempDir static Path tmp;
   private Fleet fleet;
@@ -28,6 +31,35 @@ class AgentBadInputTest {
 
   @AfterAll
   void stop() { fleet.close(); }
+
+  @Test
+  void aClusterAddedWithTheCliJoinsWithTheKubeconfigItWrote() throws Exception {
+    Path agentKubeconfig = tmp.resolve("mc-9-hub.kubeconfig");
+    int code = io.flotilla.cli.FlotillaCli.run("cluster", "add", "mc-9", "--label", "region=lab",
+        "--kubeconfig", tmp.resolve("fleet/hub.kubeconfig").toString(), "--agent-kubeconfig", agentKubeconfig.toString());
+    assertThat(code).isZero();
+    assertThat(java.nio.file.Files.getPosixFilePermissions(agentKubeconfig))
+        .as("the kubeconfig holds a token: owner-only").containsExactlyInAnyOrder(
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    var mc = fleet.hub().resources(io.flotilla.api.cluster.v1alpha1.ManagementCluster.class).withName("mc-9").get();
+    assertThat(mc.getMetadata().getLabels()).containsEntry("region", "lab");
+    assertThat(fleet.hub().namespaces().withName("mc-9").get()).isNotNull();
+    assertThat(fleet.hub().rbac().roles().inNamespace("mc-9").list().getItems()).isNotEmpty();
+
+    Path log = tmp.resolve("mc-9-agent.log");
+    Process agent = JavaProcess.start(log, Map.of(), AGENT, "--hub-kubeconfig", agentKubeconfig.toString(),
+        "--cluster-name", "mc-9", "--kubeconfig", tmp.resolve("fleet/mc-1.kubeconfig").toString(),
+        "--heartbeat-interval", "1s");
+    try {
+      org.awaitility.Awaitility.await("mc-9 Available").atMost(java.time.Duration.ofSeconds(60)).until(() ->
+          !agent.isAlive() || "True".equals(fleet.availability("mc-9")));
+      assertThat(agent.isAlive()).as("agent still running; stderr: " + Files.readString(Path.of(log + ".err"))).isTrue();
+      assertThat(fleet.availability("mc-9")).isEqualTo("True");
+    } finally {
+      agent.destroy();
+      agent.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
 
   @Test
   void missingHubKubeconfig() throws Exception {
