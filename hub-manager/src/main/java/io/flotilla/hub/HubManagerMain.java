@@ -1,6 +1,7 @@
 package io.flotilla.hub;
 
 import io.fabric8.kubernetes.client.Config;
+import io.flotilla.api.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -9,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -81,7 +81,7 @@ public class HubManagerMain implements Callable<Integer> {
     Config config;
     try {
       config = loadConfig(kubeconfig);
-    } catch (KubeconfigException e) {
+    } catch (Kubeconfigs.InvalidKubeconfigException e) {
       err.println("error: " + e.getMessage());
       return EXIT_USAGE;
     }
@@ -107,53 +107,12 @@ public class HubManagerMain implements Callable<Integer> {
     }
   }
 
-  static final class KubeconfigException extends Exception {
-    KubeconfigException(String message) { super(message); }
-  }
-
-  /** An explicit path must exist and parse; otherwise $KUBECONFIG, ~/.kube/config, in-cluster (fabric8's order). */
-  static Config loadConfig(Path explicit) throws KubeconfigException {
-    Path path = explicit;
-    if (path == null) {
-      String env = System.getenv("KUBECONFIG");
-      if (env != null && !env.isBlank() && !env.contains(java.io.File.pathSeparator)) {
-        path = Path.of(env);
-        if (!Files.exists(path)) {
-          throw new KubeconfigException("kubeconfig " + path + " (from $KUBECONFIG): no such file");
-        }
-      }
-    }
-    if (path == null) {
-      return Config.autoConfigure(null);
-    }
-    return parseKubeconfig(path, "kubeconfig");
-  }
-
-  /** Reads and parses a kubeconfig file, with one-line errors that never include the file's contents. */
-  public static Config parseKubeconfig(Path path, String what) throws KubeconfigException {
-    if (!Files.exists(path)) {
-      throw new KubeconfigException(what + " " + path + ": no such file");
-    }
-    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      throw new KubeconfigException(what + " " + path + ": not a readable file");
-    }
-    String content;
-    try {
-      content = Files.readString(path);
-    } catch (Exception e) {
-      throw new KubeconfigException(what + " " + path + ": cannot read: " + e.getClass().getSimpleName());
-    }
-    try {
-      Config config = Config.fromKubeconfig(null, content, path.toString());
-      if (config.getMasterUrl() == null || config.getCurrentContext() == null) {
-        throw new KubeconfigException(what + " " + path + ": no current context with a server");
-      }
-      return config;
-    } catch (KubeconfigException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new KubeconfigException(what + " " + path + ": not a valid kubeconfig");
-    }
+  /** An explicit path must exist and parse; otherwise a single-file $KUBECONFIG, else fabric8's auto-configuration
+   * (~/.kube/config, then in-cluster), because a hub-manager normally runs in-cluster. */
+  static Config loadConfig(Path explicit) {
+    String env = System.getenv("KUBECONFIG");
+    boolean fromFile = explicit != null || env != null && !env.isBlank() && !env.contains(java.io.File.pathSeparator);
+    return fromFile ? Kubeconfigs.load(Kubeconfigs.resolve(explicit), "kubeconfig") : Config.autoConfigure(null);
   }
 
   static String oneLine(Throwable e) {

@@ -1,6 +1,7 @@
 package io.flotilla.agent;
 
 import io.fabric8.kubernetes.client.Config;
+import io.flotilla.api.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flotilla.api.common.BuildInfo;
@@ -9,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -92,9 +92,9 @@ public class SpokeAgentMain implements Callable<Integer> {
     Config hubConfig;
     Config localConfig;
     try {
-      hubConfig = parseKubeconfig(hubKubeconfig, "hub kubeconfig");
-      localConfig = kubeconfig == null ? null : parseKubeconfig(kubeconfig, "kubeconfig");
-    } catch (KubeconfigException e) {
+      hubConfig = Kubeconfigs.load(hubKubeconfig, "hub kubeconfig");
+      localConfig = kubeconfig == null ? null : Kubeconfigs.load(kubeconfig, "kubeconfig");
+    } catch (Kubeconfigs.InvalidKubeconfigException e) {
       err.println("error: " + e.getMessage());
       return EXIT_USAGE;
     }
@@ -152,33 +152,4 @@ public class SpokeAgentMain implements Callable<Integer> {
     }
   }
 
-  static final class KubeconfigException extends Exception {
-    KubeconfigException(String message) { super(message); }
-  }
-
-  /** Reads and parses a kubeconfig file; one-line errors that never include the file's contents. */
-  static Config parseKubeconfig(Path path, String what) throws KubeconfigException {
-    if (!Files.exists(path)) {
-      throw new KubeconfigException(what + " " + path + ": no such file");
-    }
-    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
-      throw new KubeconfigException(what + " " + path + ": not a readable file");
-    }
-    String content;
-    try {
-      content = Files.readString(path);
-    } catch (Exception e) {
-      throw new KubeconfigException(what + " " + path + ": cannot read (" + e.getClass().getSimpleName() + ")");
-    }
-    Config config;
-    try {
-      config = Config.fromKubeconfig(null, content, path.toString());
-    } catch (Exception e) {
-      throw new KubeconfigException(what + " " + path + ": not a valid kubeconfig");
-    }
-    if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
-      throw new KubeconfigException(what + " " + path + ": not a valid kubeconfig (no current context with a server)");
-    }
-    return config;
-  }
 }
