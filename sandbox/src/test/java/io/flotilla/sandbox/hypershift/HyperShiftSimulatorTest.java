@@ -104,7 +104,7 @@ class HyperShiftSimulatorTest {
     String deadline = Instant.now().plusSeconds(3).truncatedTo(ChronoUnit.SECONDS).toString();
     setPausedUntil("beta", deadline);
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Condition c = condition("clusters", "beta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow();
+      Condition c = condition("clusters", "beta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow(() -> new AssertionError("condition not set yet"));
       assertThat(c.getStatus()).isEqualTo("False");
       assertThat(c.getReason()).isEqualTo("ReconciliationPaused");
       assertThat(c.getMessage()).isEqualTo("Reconciliation paused until: " + deadline);
@@ -115,7 +115,7 @@ class HyperShiftSimulatorTest {
     });
     // Nobody touches the object: the simulator re-evaluates at the deadline by itself.
     await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-      Condition c = condition("clusters", "beta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow();
+      Condition c = condition("clusters", "beta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow(() -> new AssertionError("condition not set yet"));
       assertThat(c.getStatus()).isEqualTo("True");
       assertThat(c.getReason()).isEqualTo("AsExpected");
       assertThat(client.resources(Cluster.class).inNamespace("clusters-beta").withName("beta-infra").get()
@@ -127,13 +127,13 @@ class HyperShiftSimulatorTest {
   void trueMeansPausedUntilRemovedAndGarbageIsInvalid() {
     create("clusters", "gamma", "true");
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Condition c = condition("clusters", "gamma", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow();
+      Condition c = condition("clusters", "gamma", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow(() -> new AssertionError("condition not set yet"));
       assertThat(c.getStatus()).isEqualTo("False");
       assertThat(c.getMessage()).isEqualTo("Reconciliation paused until field removed");
     });
     create("clusters", "delta", "tomorrow-ish");
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-      Condition c = condition("clusters", "delta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow();
+      Condition c = condition("clusters", "delta", HostedCluster.RECONCILIATION_ACTIVE).orElseThrow(() -> new AssertionError("condition not set yet"));
       assertThat(c.getStatus()).isEqualTo("True");
       assertThat(c.getReason()).isEqualTo("InvalidPausedUntilValue");
     });

@@ -1,0 +1,85 @@
+package io.flotilla.agent.storage;
+
+import java.util.Objects;
+
+/**
+ * Where one backup lives in the bucket: {@code <prefix>/<cluster>/<hc-namespace>/<hc-name>/<backup>/} holding
+ * <ul>
+ *   <li>{@code etcd-snapshot.db.<ext>[.enc]}: the etcd snapshot, compressed, then encrypted when client-side;</li>
+ *   <li>{@code resources.tar.<ext>[.enc]}: the Kubernetes objects a restore needs;</li>
+ *   <li>{@code manifest.json}: written last, the commit marker. A folder without it is not a backup.</li>
+ * </ul>
+ * An empty prefix puts the cluster folder at the bucket root. Segments are Kubernetes names, so they never contain
+ * {@code /}; that is checked, because a slash would make one backup's folder look like another's.
+ */
+public record BackupLayout(String prefix, String cluster, String hostedClusterNamespace, String hostedClusterName,
+    String backup) {
+  public static final String MANIFEST = "manifest.json";
+  public static final String SNAPSHOT_BASE = "etcd-snapshot.db";
+  public static final String RESOURCES_BASE = "resources.tar";
+  /** Associated data bound into each object's ciphertext. */
+  public static final String SNAPSHOT_ROLE = "etcd-snapshot";
+  public static final String RESOURCES_ROLE = "resources";
+
+  public BackupLayout {
+    prefix = normalisePrefix(prefix);
+    segment("cluster", cluster);
+    segment("hosted cluster namespace", hostedClusterNamespace);
+    segment("hosted cluster name", hostedClusterName);
+    segment("backup", backup);
+  }
+
+  /** The folder, ending in {@code /}. */
+  public String folder() {
+    return prefix + cluster + "/" + hostedClusterNamespace + "/" + hostedClusterName + "/" + backup + "/";
+  }
+
+  /** Object name (relative to {@link #folder()}) of the snapshot, as recorded in the manifest. */
+  public static String snapshotName(Codec codec, BackupEncryption encryption) {
+    return SNAPSHOT_BASE + "." + codec.extension() + encryption.objectSuffix();
+  }
+
+  public static String resourcesName(Codec codec, BackupEncryption encryption) {
+    return RESOURCES_BASE + "." + codec.extension() + encryption.objectSuffix();
+  }
+
+  public String snapshotKey(Codec codec, BackupEncryption encryption) {
+    return folder() + snapshotName(codec, encryption);
+  }
+
+  public String resourcesKey(Codec codec, BackupEncryption encryption) {
+    return folder() + resourcesName(codec, encryption);
+  }
+
+  public String manifestKey() {
+    return folder() + MANIFEST;
+  }
+
+  /** A manifest's relative object name resolved within this backup's folder. */
+  public String resolve(String objectName) {
+    segment("object name", objectName);
+    return folder() + objectName;
+  }
+
+  /** {@code ""} or {@code "a/b/"}: no leading slash, exactly one trailing slash. */
+  static String normalisePrefix(String prefix) {
+    if (prefix == null) {
+      return "";
+    }
+    String p = prefix.strip();
+    while (p.startsWith("/")) {
+      p = p.substring(1);
+    }
+    while (p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    return p.isEmpty() ? "" : p + "/";
+  }
+
+  private static void segment(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (value.isEmpty() || value.contains("/") || value.equals(".") || value.equals("..")) {
+      throw new IllegalArgumentException(what + " is not a valid path segment: '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package io.flotilla.agent.storage;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * {@code manifest.json}, the backup's commit marker and its self-description: enough to verify and restore a backup
+ * from the bucket alone, without the hub. Field order is fixed and nulls are written, so the JSON is stable and diffs
+ * cleanly. Object names are relative to the backup's folder, so a backup copied elsewhere stays valid.
+ *
+ * <p>Never contains key material: {@code wrappedDataKey} is useless without the KEK named by {@code keyId}.
+ */
+@JsonPropertyOrder({"formatVersion", "backup", "cluster", "hostedCluster", "startedAt", "completedAt", "codec",
+    "cipher", "keyId", "wrappedDataKey", "snapshot", "resources", "hostedClusterApiVersion", "agentVersion"})
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record BackupManifest(
+    int formatVersion,
+    String backup,
+    String cluster,
+    HostedClusterRef hostedCluster,
+    String startedAt,
+    String completedAt,
+    String codec,
+    String cipher,
+    String keyId,
+    String wrappedDataKey,
+    ObjectFigures snapshot,
+    ObjectFigures resources,
+    String hostedClusterApiVersion,
+    String agentVersion) {
+
+  /** Bumped on incompatible changes; readers refuse a newer major version. */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  @JsonPropertyOrder({"namespace", "name"})
+  public record HostedClusterRef(String namespace, String name) {}
+
+  /**
+   * One stored object. {@code etcdRevision} and {@code keys} are for the snapshot only (null for resources): the
+   * revision and live key count read from etcd when the snapshot was taken.
+   */
+  @JsonPropertyOrder({"object", "rawBytes", "storedBytes", "sha256", "storedSha256", "etcdRevision", "keys"})
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ObjectFigures(String object, long rawBytes, long storedBytes, String sha256, String storedSha256,
+      Long etcdRevision, Long keys) {
+
+    public static ObjectFigures of(String object, SnapshotFigures f, Long etcdRevision, Long keys) {
+      return new ObjectFigures(object, f.rawBytes(), f.storedBytes(), f.sha256(), f.storedSha256(), etcdRevision, keys);
+    }
+
+    public SnapshotFigures figures() {
+      return new SnapshotFigures(rawBytes, storedBytes, sha256, storedSha256);
+    }
+  }
+
+  /** RFC 3339, UTC, second precision, as Kubernetes writes timestamps. */
+  public static String time(Instant instant) {
+    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  public Instant startedAtInstant() {
+    return startedAt == null ? null : Instant.parse(startedAt);
+  }
+
+  public Instant completedAtInstant() {
+    return completedAt == null ? null : Instant.parse(completedAt);
+  }
+
+  public byte[] toJson() {
+    try {
+      return JSON.writeValueAsBytes(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise manifest", e);
+    }
+  }
+
+  public String toJsonString() {
+    return new String(toJson(), StandardCharsets.UTF_8);
+  }
+
+  /** @throws IOException when the JSON is malformed or from a newer, incompatible format */
+  public static BackupManifest fromJson(byte[] json) throws IOException {
+    BackupManifest m = JSON.readValue(json, BackupManifest.class);
+    if (m.formatVersion() < 1 || m.formatVersion() > FORMAT_VERSION) {
+      throw new IOException("manifest format version " + m.formatVersion() + " is not supported (this agent reads "
+          + FORMAT_VERSION + ")");
+    }
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    // The wrapped data key is harmless without the KEK, but it has no business in logs either.
+    return "BackupManifest[" + cluster + "/" + (hostedCluster == null ? "?" : hostedCluster.namespace() + "/"
+        + hostedCluster.name()) + "/" + backup + ", " + codec + ", " + cipher + ", key " + keyId + "]";
+  }
+}
