@@ -31,7 +31,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +39,7 @@ import java.util.Set;
 /**
  * Keeps a ManagementCluster's Joined and Available conditions in step with its agent's heartbeat Lease
  * ({@link ClusterRegistration#AGENT_LEASE} in the cluster namespace). Decisions are in {@link ClusterAvailability};
- * this class reads, writes the hub-owned status fields with a JSON merge patch (never the agent's fields),
+ * this class reads, writes the hub-owned status fields with a JSON Patch (never the agent's fields),
  * records an Event on every Available transition and re-checks at the lease expiry.
  */
 @ControllerConfiguration(name = ManagementClusterReconciler.NAME)
@@ -145,10 +144,9 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
         .filter(c -> decision.status().equals(c.getStatus()) && decision.reason().equals(c.getReason()))
         .map(Condition::getMessage).orElse(decision.message());
     Conditions.set(conditions, ManagementCluster.AVAILABLE, decision.status(), decision.reason(), message, generation, now);
-    String heartbeat = old == null ? null : old.lastHeartbeatTime;
-    if (renewTime != null && (heartbeat == null || Time.parse(heartbeat).isBefore(renewTime.minusMillis(999)))) {
-      heartbeat = Time.format(renewTime);
-    }
+    // The hub alone writes lastHeartbeatTime, derived from the Lease (second precision, so sub-second renewals
+    // do not rewrite the status).
+    String heartbeat = renewTime != null ? Time.format(renewTime) : old == null ? null : old.lastHeartbeatTime;
     return new HubStatus(conditions, heartbeat, generation);
   }
 

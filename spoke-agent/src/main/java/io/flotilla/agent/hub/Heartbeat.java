@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.Time;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,9 +28,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's heartbeat: renews the Lease {@value #AGENT_LEASE} in the cluster namespace on the hub and reports the
- * agent-owned status fields of the ManagementCluster (agentVersion, hostedClusters, hostedClusterNames,
- * lastHeartbeatTime) with a JSON merge patch on /status that contains nothing else, so the hub's conditions are
- * never overwritten. Interval: spec.leaseDurationSeconds if set, else the configured default.
+ * agent-owned status fields of the ManagementCluster (agentVersion, hostedClusters, hostedClusterNames), only when
+ * they changed, so the hub's conditions are never overwritten and a steady fleet costs one Lease write per beat.
+ * lastHeartbeatTime is the hub's: it derives it from the Lease. Interval: spec.leaseDurationSeconds if set, else the
+ * configured default.
  */
 public class Heartbeat implements AutoCloseable {
   /** Same as ClusterRegistration.AGENT_LEASE on the hub. */
@@ -110,7 +110,7 @@ public class Heartbeat implements AutoCloseable {
     Instant now = clock.instant();
     renewLease(cluster, now);
     lastRenewal = now;
-    reportStatus(mc, now);
+    reportStatus(mc);
   }
 
   static Duration intervalFor(ManagementCluster mc, Duration fallback) {
@@ -139,19 +139,21 @@ public class Heartbeat implements AutoCloseable {
   }
 
   /**
-   * Only the agent's fields: scalars with a JSON merge patch (which also creates /status if missing), the list with a
-   * JSON Patch "add" and only when it changed (the fabric8 CRUD mock appends arrays on merge instead of replacing).
+   * Only the agent's fields, and only what changed: scalars with a JSON merge patch (which also creates /status if
+   * missing), the list with a JSON Patch "add" (the fabric8 CRUD mock appends arrays on merge instead of replacing).
    */
-  private void reportStatus(ManagementCluster mc, Instant now) {
+  private void reportStatus(ManagementCluster mc) {
     List<String> names = hostedClusterNames();
-    Map<String, Object> status = new LinkedHashMap<>();
-    status.put("agentVersion", config.version());
-    status.put("hostedClusters", names.size());
-    status.put("lastHeartbeatTime", Time.format(now));
+    var reported = mc.getStatus();
     var ops = hub.resources(ManagementCluster.class).withName(mc.getMetadata().getName()).subresource("status");
-    ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(Map.of("status", status)));
-    List<String> reported = mc.getStatus() == null ? null : mc.getStatus().hostedClusterNames;
-    if (!names.equals(reported)) {
+    if (reported == null || !Objects.equals(reported.agentVersion, config.version())
+        || !Objects.equals(reported.hostedClusters, names.size())) {
+      Map<String, Object> status = new LinkedHashMap<>();
+      status.put("agentVersion", config.version());
+      status.put("hostedClusters", names.size());
+      ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(Map.of("status", status)));
+    }
+    if (reported == null || !names.equals(reported.hostedClusterNames)) {
       ops.patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(
           List.of(Map.of("op", "add", "path", "/status/hostedClusterNames", "value", names))));
     }
