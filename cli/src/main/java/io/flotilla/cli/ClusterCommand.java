@@ -50,8 +50,7 @@ final class ClusterCommand {
       }
       try (KubernetesClient client = hub.client()) {
         ClusterRegistration.Registration registration = new ClusterRegistration(client).join(name, labels, tokenTtl);
-        String kubeconfig = ClusterRegistration.agentKubeconfig(client.getConfiguration().getMasterUrl(),
-            caPem(client), registration.token(), name);
+        String kubeconfig = ClusterRegistration.agentKubeconfig(client.getConfiguration(), registration.token(), name);
         Path out = agentKubeconfig != null ? agentKubeconfig : Path.of(name + "-hub.kubeconfig");
         writePrivate(out, kubeconfig);
         spec.commandLine().getOut().printf("cluster %s registered (namespace %s, service account %s)%n"
@@ -61,11 +60,6 @@ final class ClusterCommand {
             name, registration.namespace(), registration.serviceAccount(), out, out, name);
         return 0;
       }
-    }
-
-    private static String caPem(KubernetesClient client) {
-      String data = client.getConfiguration().getCaCertData();
-      return data == null ? null : new String(java.util.Base64.getDecoder().decode(data));
     }
   }
 

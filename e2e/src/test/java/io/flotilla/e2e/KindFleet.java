@@ -14,19 +14,14 @@ import io.flotilla.hub.HubManager;
 import io.flotilla.hub.HubManagerConfig;
 import io.flotilla.hub.cluster.ClusterRegistration;
 import io.flotilla.sandbox.hypershift.HyperShiftSimulator;
+import io.flotilla.sandbox.kube.CrdCatalog;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URL;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarFile;
 
 /**
  * The Docker backend: a real kube-apiserver (kindcontainer's API-server-only container) for the hub and for each
@@ -68,8 +63,7 @@ final class KindFleet implements FleetBackend {
         mc.getSpec().leaseDurationSeconds = (int) HEARTBEAT.toSeconds();
         return mc;
       });
-      agentKubeconfigs.put(name, ClusterRegistration.agentKubeconfig(hub.getConfiguration().getMasterUrl(),
-          caPem(hub), registration.token(), name));
+      agentKubeconfigs.put(name, ClusterRegistration.agentKubeconfig(hub.getConfiguration(), registration.token(), name));
       HyperShiftSimulator simulator = new HyperShiftSimulator(name, spoke, dir.resolve(name), 1L << 20);
       simulator.start();
       simulators.put(name, simulator);
@@ -132,11 +126,6 @@ final class KindFleet implements FleetBackend {
     return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
   }
 
-  private static String caPem(KubernetesClient client) {
-    String data = client.getConfiguration().getCaCertData();
-    return data == null ? null : new String(java.util.Base64.getDecoder().decode(data));
-  }
-
   private static void createHostedCluster(KubernetesClient client, String name) {
     if (client.namespaces().withName("clusters").get() == null) {
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("clusters").endMetadata().build())
@@ -151,44 +140,15 @@ final class KindFleet implements FleetBackend {
 
   /** Applies every CRD the api jar carries (ours and the foreign HyperShift subset) and waits until served. */
   private static void installCrds(KubernetesClient client) {
-    try {
-      URL marker = ManagementCluster.class.getProtectionDomain().getCodeSource().getLocation();
-      List<CustomResourceDefinition> crds = new ArrayList<>();
-      Path location = Path.of(marker.toURI());
-      if (location.toFile().isDirectory()) {
-        try (var files = java.nio.file.Files.list(location.resolve("META-INF/fabric8"))) {
-          for (Path p : files.toList()) {
-            try (InputStream in = java.nio.file.Files.newInputStream(p)) {
-              crds.add(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class));
-            }
-          }
-        }
-      } else {
-        try (JarFile jar = new JarFile(location.toFile())) {
-          Enumeration<java.util.jar.JarEntry> entries = jar.entries();
-          while (entries.hasMoreElements()) {
-            var entry = entries.nextElement();
-            if (entry.getName().startsWith("META-INF/fabric8/") && entry.getName().endsWith(".yml")) {
-              try (InputStream in = jar.getInputStream(entry)) {
-                crds.add(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class));
-              }
-            }
-          }
-        }
-      }
-      for (CustomResourceDefinition crd : crds) {
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      }
-      for (CustomResourceDefinition crd : crds) {
-        client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
-                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                60, java.util.concurrent.TimeUnit.SECONDS);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
+    List<CustomResourceDefinition> crds = CrdCatalog.loadApiCrds();
+    for (CustomResourceDefinition crd : crds) {
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    }
+    for (CustomResourceDefinition crd : crds) {
+      client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+              .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+              60, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 }

@@ -191,6 +191,24 @@ public class ClusterRegistration {
   // ---- kubeconfig ------------------------------------------------------------------------------------------
 
   /** A kubeconfig for the agent: the hub server, its CA (if given), the token; namespace = the cluster namespace. */
+  /**
+   * The agent's kubeconfig for the hub that {@code hubConfig} talks to: same server, same CA (inline data or the
+   * file a kubeconfig's certificate-authority names), the agent's token.
+   */
+  public static String agentKubeconfig(io.fabric8.kubernetes.client.Config hubConfig, String token, String clusterName) {
+    String caPem = null;
+    if (hubConfig.getCaCertData() != null && !hubConfig.getCaCertData().isBlank()) {
+      caPem = new String(Base64.getDecoder().decode(hubConfig.getCaCertData().trim()), StandardCharsets.UTF_8);
+    } else if (hubConfig.getCaCertFile() != null && !hubConfig.getCaCertFile().isBlank()) {
+      try {
+        caPem = java.nio.file.Files.readString(java.nio.file.Path.of(hubConfig.getCaCertFile()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read the hub's CA " + hubConfig.getCaCertFile(), e);
+      }
+    }
+    return agentKubeconfig(hubConfig.getMasterUrl(), caPem, token, clusterName);
+  }
+
   public static String agentKubeconfig(String serverUrl, String caPem, String token, String clusterName) {
     Objects.requireNonNull(serverUrl, "serverUrl");
     Objects.requireNonNull(token, "token");

@@ -144,6 +144,29 @@ class ClusterRegistrationTest {
   }
 
   @Test
+  void agentKubeconfigCarriesTheHubCaWhetherInlineOrInAFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String ca = "-----BEGIN CERTIFICATE-----\nMIIBfile\n-----END CERTIFICATE-----\n";
+    java.nio.file.Path caFile = dir.resolve("hub-ca.crt");
+    java.nio.file.Files.writeString(caFile, ca);
+    Config byFile = Config.fromKubeconfig("""
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: hub, cluster: {server: "https://hub.example:6443", certificate-authority: "%s"}}]
+        users: [{name: admin, user: {token: admin-token}}]
+        contexts: [{name: hub, context: {cluster: hub, user: admin}}]
+        current-context: hub
+        """.formatted(caFile));
+    Config inline = Config.fromKubeconfig(ClusterRegistration.agentKubeconfig("https://hub.example:6443", ca, "t", "mc0"));
+
+    for (Config hub : List.of(byFile, inline)) {
+      Config agent = Config.fromKubeconfig(ClusterRegistration.agentKubeconfig(hub, "agent-token", "mc1"));
+      assertThat(agent.getMasterUrl()).startsWith("https://hub.example:6443");
+      assertThat(new String(Base64.getDecoder().decode(agent.getCaCertData()), StandardCharsets.UTF_8)).isEqualTo(ca);
+    }
+  }
+
+  @Test
   void rejectsBadNames() {
     assertThatThrownBy(() -> new ClusterRegistration(client).join("Bad_Name", Map.of(), null))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Bad_Name");
@@ -155,6 +178,6 @@ class ClusterRegistrationTest {
     // no TokenRequest stub: the CRUD mock stores the request and returns it without a token
     assertThatThrownBy(() -> new ClusterRegistration(client).join("mc3", Map.of(), null))
         .isInstanceOf(RuntimeException.class);
-    assertThat(List.of(client.namespaces().withName("mc3").get())).isNotNull();
+    assertThat(client.namespaces().withName("mc3").get()).as("namespace created before the token request").isNotNull();
   }
 }
