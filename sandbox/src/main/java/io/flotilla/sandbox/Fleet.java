@@ -270,10 +270,7 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
-  public boolean isAvailable(String cluster) {
-    ManagementCluster mc = hub.adminClient().resources(ManagementCluster.class).withName(cluster).get();
-    return mc != null && mc.getStatus() != null && Conditions.isTrue(mc.getStatus().conditions, ManagementCluster.AVAILABLE);
-  }
+  public boolean isAvailable(String cluster) { return Conditions.TRUE.equals(availability(cluster)); }
 
   public String availability(String cluster) {
     ManagementCluster mc = hub.adminClient().resources(ManagementCluster.class).withName(cluster).get();

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * The CRDs a mock API server knows, for discovery and server-side printing. The mock's CRUD store holds them too,
  * but the dispatcher must not call back into its own server, so it keeps this copy.
  */
-final class CrdCatalog {
+public final class CrdCatalog {
   static final String CRD_DIRECTORY = "META-INF/fabric8/";
 
   /** Keyed by CRD name (plural.group). */
@@ -44,7 +44,7 @@ final class CrdCatalog {
   }
 
   /** Every CRD YAML the flotilla-api artifact ships (ours and the foreign kinds), whether it is a jar or a directory. */
-  static List<CustomResourceDefinition> loadApiCrds() {
+  public static List<CustomResourceDefinition> loadApiCrds() {
     Path location;
     try {
       location = Path.of(ManagementCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
