@@ -51,16 +51,29 @@ class EtcdLauncherTest {
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(value); // valid JSON
       }
       // Without the client certificate the server refuses the TLS handshake; with it, /health answers.
-      var health = java.net.http.HttpRequest.newBuilder(java.net.URI.create(etcd.endpoint() + "/health")).build();
+      var health = java.net.http.HttpRequest.newBuilder(java.net.URI.create(etcd.endpoint() + "/health"))
+          .timeout(java.time.Duration.ofSeconds(10)).build();
       javax.net.ssl.TrustManagerFactory tmf =
           javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(io.flotilla.sandbox.tls.Pki.trustStore(io.flotilla.sandbox.tls.Pki.parseCertificate(tls.caPem())));
       javax.net.ssl.SSLContext trustOnly = javax.net.ssl.SSLContext.getInstance("TLS");
       trustOnly.init(null, tmf.getTrustManagers(), null);
-      var anonymous = java.net.http.HttpClient.newBuilder().sslContext(trustOnly).build();
-      assertThatThrownBy(() -> anonymous.send(health, java.net.http.HttpResponse.BodyHandlers.ofString()))
-          .isInstanceOf(java.io.IOException.class);
-      var authenticated = java.net.http.HttpClient.newBuilder().sslContext(etcd.mtlsContext()).build();
+      // A raw TLS socket, not java.net.http: with TLS 1.3 etcd rejects the missing certificate after the handshake,
+      // and the JDK HTTP client can miss that alert and wait forever. Reading surfaces it; a timeout is no refusal.
+      try (var anonymous = (javax.net.ssl.SSLSocket) trustOnly.getSocketFactory().createSocket("127.0.0.1", etcd.port())) {
+        anonymous.setSoTimeout(10_000);
+        assertThatThrownBy(() -> {
+          anonymous.startHandshake();
+          anonymous.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+          anonymous.getOutputStream().flush();
+          if (anonymous.getInputStream().read() < 0) {
+            throw new java.io.EOFException("connection closed without an answer");
+          }
+        }).isInstanceOf(java.io.IOException.class).isNotInstanceOf(java.net.SocketTimeoutException.class);
+      }
+      var authenticated = java.net.http.HttpClient.newBuilder().sslContext(etcd.mtlsContext())
+          .connectTimeout(java.time.Duration.ofSeconds(10)).build();
       assertThat(authenticated.send(health, java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     } finally {
       etcd.close();

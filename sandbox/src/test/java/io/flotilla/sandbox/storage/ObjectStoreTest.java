@@ -58,7 +58,8 @@ class ObjectStoreTest {
             .getObjectRequest(g -> g.bucket("backups").key("hello.txt"))).url().toString();
       }
       HttpResponse<String> response = HttpClient.newHttpClient()
-          .send(HttpRequest.newBuilder(java.net.URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+          .send(HttpRequest.newBuilder(java.net.URI.create(url)).timeout(java.time.Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("hello");
 
