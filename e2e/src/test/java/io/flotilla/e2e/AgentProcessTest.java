@@ -30,7 +30,11 @@ class AgentProcessTest {
   }
 
   @AfterAll
-  void stop() { fleet.close(); }
+  void stop() {
+    if (fleet != null) {
+      fleet.close();
+    }
+  }
 
   @Test
   void aClusterAddedWithTheCliJoinsWithTheKubeconfigItWrote() throws Exception {

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flotilla.agent.SpokeAgent;
-import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.common.BuildInfo;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.hub.HubManager;
@@ -57,12 +56,10 @@ final class KindFleet implements FleetBackend {
       KubernetesClient spoke = client(container.getKubeconfig());
       spokeClients.put(name, spoke);
       installCrds(spoke);
+      ClusterRegistration registrar = new ClusterRegistration(hub);
       ClusterRegistration.Registration registration =
-          new ClusterRegistration(hub).join(name, Map.of("flotilla.io/e2e", "true"), Duration.ofHours(1));
-      hub.resources(ManagementCluster.class).withName(name).edit(mc -> {
-        mc.getSpec().leaseDurationSeconds = (int) HEARTBEAT.toSeconds();
-        return mc;
-      });
+          registrar.join(name, Map.of("flotilla.io/e2e", "true"), Duration.ofHours(1));
+      registrar.setLeaseDuration(name, HEARTBEAT);
       agentKubeconfigs.put(name, ClusterRegistration.agentKubeconfig(hub.getConfiguration(), registration.token(), name));
       HyperShiftSimulator simulator = new HyperShiftSimulator(name, spoke, dir.resolve(name), 1L << 20);
       simulator.start();

@@ -155,14 +155,11 @@ public final class Fleet implements AutoCloseable {
     writeFile(dir.resolve(name + ".kubeconfig"), server.kubeconfig("admin", randomToken(), null), true);
 
     // Exactly what `flotilla cluster add` does: ManagementCluster, namespace, ServiceAccount, RBAC, token.
-    ClusterRegistration.Registration registration = new ClusterRegistration(hub.adminClient())
+    ClusterRegistration registrar = new ClusterRegistration(hub.adminClient());
+    ClusterRegistration.Registration registration = registrar
         .join(name, Map.of(SANDBOX_LABEL, "true", "flotilla.io/cluster-index", Integer.toString(index)),
             Duration.ofDays(1));
-    hub.adminClient().resources(ManagementCluster.class).withName(name)
-        .edit(mc -> {
-          mc.getSpec().leaseDurationSeconds = (int) Math.max(1, options.heartbeat().toSeconds());
-          return mc;
-        });
+    registrar.setLeaseDuration(name, options.heartbeat());
     Path agentKubeconfig = dir.resolve("agents").resolve(name + "-hub.kubeconfig");
     writeFile(agentKubeconfig, ClusterRegistration.agentKubeconfig(hub.url(), hub.caCertificatePem(),
         registration.token(), name), true);

@@ -70,6 +70,17 @@ public class ClusterRegistration {
 
   public static String clusterRoleName(String cluster) { return "flotilla:cluster:" + cluster; }
 
+  /**
+   * Sets how often the cluster's agent heartbeats. A JSON merge patch of that one field, without a resourceVersion:
+   * the hub-manager writes the same object's status concurrently, and a read-modify-write would meet 409 Conflicts.
+   */
+  public void setLeaseDuration(String clusterName, Duration leaseDuration) {
+    int seconds = (int) Math.max(1, leaseDuration.toSeconds());
+    hub.resources(ManagementCluster.class).withName(clusterName).patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"spec\":{\"leaseDurationSeconds\":" + seconds + "}}");
+  }
+
   public Registration join(String clusterName, Map<String, String> labels, Duration tokenTtl) {
     validateName(clusterName);
     Map<String, String> wanted = labels == null ? Map.of() : labels;
