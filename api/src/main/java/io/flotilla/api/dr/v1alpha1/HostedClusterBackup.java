@@ -19,6 +19,15 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "Revision", jsonPath = ".status.snapshot.etcdRevision", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 public class HostedClusterBackup extends CustomResource<HostedClusterBackupSpec, HostedClusterBackupStatus>
     implements Namespaced {
+  /** Held by the executing agent until the backup's objects are gone from the bucket: deleting the record deletes the backup. */
+  public static final String OBJECTS_FINALIZER = "dr.flotilla.io/backup-objects";
+  /** Set (to any new value, e.g. a timestamp) to ask the agent to verify the stored backup; see status.verification. */
+  public static final String VERIFY_ANNOTATION = "dr.flotilla.io/verify-requested";
+
+  /** Condition types and failure reasons, the contract the CLI and tests read. */
+  public static final String CONDITION_COMPLETED = "Completed";
+  public static final String CONDITION_PAUSED = "HostedClusterPaused";
+  public static final String CONDITION_VERIFIED = "Verified";
   @Override
   protected HostedClusterBackupSpec initSpec() { return new HostedClusterBackupSpec(); }
 

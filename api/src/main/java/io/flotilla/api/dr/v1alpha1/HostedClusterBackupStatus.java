@@ -1,6 +1,7 @@
 package io.flotilla.api.dr.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -17,6 +18,9 @@ public class HostedClusterBackupStatus {
   public Location location;
   public Snapshot snapshot;
   public Progress progress;
+  public Verification verification;
+  @JsonPropertyDescription("The agent that ran the backup; a restart of another agent id marks an InProgress backup as interrupted.")
+  public String executor;
   public List<Condition> conditions = new ArrayList<>();
 
   public enum Phase { New, InProgress, Completed, Failed }
@@ -38,6 +42,26 @@ public class HostedClusterBackupStatus {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Progress {
+    @JsonPropertyDescription("Raw snapshot bytes read from etcd and sent through the pipeline so far.")
     public Long bytesDone;
+    @JsonPropertyDescription("etcd's database size when the snapshot started: the expected raw snapshot size.")
+    public Long bytesTotal;
+    @JsonPropertyDescription("Current step: Preflight, Pausing, Snapshot, Resources, Resuming, Committing.")
+    public String step;
+  }
+
+  /** Result of the last verification: the stored objects downloaded, decrypted, decompressed and checked. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Verification {
+    @JsonPropertyDescription("The verify-requested annotation value this result answers.")
+    public String request;
+    public String verifiedAt;
+    public Boolean passed;
+    public Boolean sha256Matches;
+    @JsonPropertyDescription("Revision reported by etcdctl snapshot status on the restored bytes.")
+    public Long etcdRevision;
+    @JsonPropertyDescription("Total keys (all revisions) reported by etcdctl snapshot status.")
+    public Long totalKeys;
+    public String message;
   }
 }
