@@ -45,6 +45,11 @@ public final class Fleet implements AutoCloseable {
   public static final String BUCKET = "flotilla-backups";
   public static final String HOSTED_CLUSTER_NAMESPACE = "clusters";
   public static final String SANDBOX_LABEL = "flotilla.io/sandbox";
+  /** The BackupStore the sandbox installs on the hub, and the Secrets an installation puts on every spoke. */
+  public static final String BACKUP_STORE = "default";
+  public static final String AGENT_NAMESPACE = io.flotilla.agent.backup.BackupConfig.DEFAULT_NAMESPACE;
+  public static final String STORE_CREDENTIALS_SECRET = "backup-store-credentials";
+  public static final String ENCRYPTION_KEY_SECRET = "backup-encryption-key";
 
   /** What to bring up. Heartbeats are short so the sandbox notices an outage in seconds, not minutes. */
   public record Options(int clusters, int hostedPerCluster, Path dir, long etcdSeedBytes, Duration heartbeat,
@@ -89,6 +94,9 @@ public final class Fleet implements AutoCloseable {
   private final Consumer<String> progress;
   private final Map<String, Spoke> spokes = new LinkedHashMap<>();
   private ObjectStore store;
+  /** One key-encryption key for the fleet: a backup taken on one cluster must restore on another. */
+  private final byte[] encryptionKey = randomBytes(32);
+  private final String encryptionKeyId = "sandbox-kek-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16);
   private MockApiServer hub;
   private HubManager hubManager;
   private boolean closed;
@@ -128,6 +136,7 @@ public final class Fleet implements AutoCloseable {
         "flotilla-system", "sandbox-hub-manager", true, false);
     hubManager = new HubManager(hub.adminClient(), hubConfig);
     hubManager.start();
+    installBackupStore();
     progress.accept("hub-manager started (leader election in flotilla-system, grace "
         + options.graceHeartbeats() + " heartbeats of " + options.heartbeat().toSeconds() + "s)");
 
@@ -166,6 +175,7 @@ public final class Fleet implements AutoCloseable {
 
     Spoke spoke = new Spoke(name, server, agentKubeconfig);
     spokes.put(name, spoke);
+    installBackupSecrets(server.adminClient());
     spoke.simulator = new HyperShiftSimulator(name, server.adminClient(), dir.resolve("etcd").resolve(name),
         options.etcdSeedBytes());
     spoke.simulator.start();
@@ -238,7 +248,60 @@ public final class Fleet implements AutoCloseable {
 
   // ---- operations used by the CLI demo and the tests
 
+  /** The hub's default BackupStore: the sandbox bucket, client-side AES-256-GCM with the fleet key. */
+  private void installBackupStore() {
+    io.flotilla.api.dr.v1alpha1.BackupStore bs = new io.flotilla.api.dr.v1alpha1.BackupStore();
+    bs.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(BACKUP_STORE).build());
+    var spec = bs.getSpec();
+    spec.bucket = store.bucket();
+    spec.prefix = "flotilla";
+    spec.region = store.region();
+    spec.endpoint = store.endpoint().toString();
+    spec.forcePathStyle = true;
+    spec.credentialsSecret = new io.flotilla.api.common.NamespacedName(AGENT_NAMESPACE, STORE_CREDENTIALS_SECRET);
+    spec.encryption = new io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption();
+    spec.encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.AES256GCM;
+    spec.encryption.keySecret = new io.flotilla.api.common.NamespacedName(AGENT_NAMESPACE, ENCRYPTION_KEY_SECRET);
+    hub.adminClient().resource(bs).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
+  /** What an installation puts on each spoke: the agent namespace, object-store credentials, the encryption key. */
+  private void installBackupSecrets(KubernetesClient spoke) {
+    spoke.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName(AGENT_NAMESPACE).endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    spoke.secrets().inNamespace(AGENT_NAMESPACE).resource(new SecretBuilder().withNewMetadata()
+        .withName(STORE_CREDENTIALS_SECRET).withNamespace(AGENT_NAMESPACE).endMetadata()
+        // data, not stringData: the mock API server does not fold stringData into data as a real one does
+        .addToData(io.flotilla.agent.backup.StoreConnector.ACCESS_KEY_ID, b64(store.accessKey()))
+        .addToData(io.flotilla.agent.backup.StoreConnector.SECRET_ACCESS_KEY, b64(store.secretKey()))
+        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    spoke.secrets().inNamespace(AGENT_NAMESPACE).resource(new SecretBuilder().withNewMetadata()
+        .withName(ENCRYPTION_KEY_SECRET).withNamespace(AGENT_NAMESPACE).endMetadata()
+        .addToData(io.flotilla.agent.storage.KeyEncryptionKey.SECRET_KEY, java.util.Base64.getEncoder().encodeToString(encryptionKey))
+        .addToData(io.flotilla.agent.storage.KeyEncryptionKey.SECRET_KEY_ID, b64(encryptionKeyId))
+        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+  }
+
+  private static String b64(String s) {
+    return java.util.Base64.getEncoder().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    new java.security.SecureRandom().nextBytes(b);
+    return b;
+  }
+
   public void startAgent(String cluster) {
+    startAgent(cluster, a -> a, io.flotilla.agent.backup.StoreConnector.AWS_SDK);
+  }
+
+  /**
+   * Starts a cluster's agent with a changed configuration or object-store client factory (tests use this to limit
+   * bandwidth or to inject object-store faults).
+   */
+  public void startAgent(String cluster, java.util.function.UnaryOperator<io.flotilla.agent.AgentConfig> configure,
+      io.flotilla.agent.backup.StoreConnector.S3Factory s3Factory) {
     Spoke spoke = spoke(cluster);
     if (spoke.agent != null) {
       return;
@@ -250,7 +313,7 @@ public final class Fleet implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     spoke.agent = new SpokeAgent(spoke.agentHubClient, spoke.server.adminClient(),
-        new io.flotilla.agent.AgentConfig(cluster, options.heartbeat(), BuildInfo.version()));
+        configure.apply(new io.flotilla.agent.AgentConfig(cluster, options.heartbeat(), BuildInfo.version())), s3Factory);
     spoke.agent.start();
   }
 

@@ -2,6 +2,8 @@ package io.flotilla.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.flotilla.agent.backup.BackupController;
+import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.hub.Heartbeat;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import org.slf4j.Logger;
@@ -17,12 +19,20 @@ public class SpokeAgent implements AutoCloseable {
   private final KubernetesClient hub;
   private final KubernetesClient local;
   private final AgentConfig config;
+  private final StoreConnector.S3Factory s3Factory;
   private Heartbeat heartbeat;
+  private BackupController backups;
 
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
+    this(hub, local, config, StoreConnector.AWS_SDK);
+  }
+
+  /** @param s3Factory how object-store clients are built (tests inject faults here) */
+  public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config, StoreConnector.S3Factory s3Factory) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.local = Objects.requireNonNull(local, "local");
     this.config = Objects.requireNonNull(config, "config");
+    this.s3Factory = Objects.requireNonNull(s3Factory, "s3Factory");
   }
 
   public AgentConfig config() { return config; }
@@ -55,15 +65,25 @@ public class SpokeAgent implements AutoCloseable {
     }
     heartbeat = new Heartbeat(hub, local, config, identity(config.clusterName()));
     heartbeat.start();
+    backups = new BackupController(hub, local, config, s3Factory, identity(config.clusterName()));
+    backups.start();
     log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
         config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
   }
+
+  /** The backup controller, or null before start / after close. */
+  public synchronized BackupController backups() { return backups; }
+
 
   /** The running heartbeat, or null before start / after close. */
   public synchronized Heartbeat heartbeat() { return heartbeat; }
 
   @Override
   public synchronized void close() {
+    if (backups != null) {
+      backups.close();
+      backups = null;
+    }
     if (heartbeat != null) {
       heartbeat.close();
       heartbeat = null;

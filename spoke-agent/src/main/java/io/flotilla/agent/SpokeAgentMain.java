@@ -43,6 +43,14 @@ public class SpokeAgentMain implements Callable<Integer> {
       description = "Heartbeat interval, e.g. 60s, 1m, PT30S (default: ${DEFAULT-VALUE}); the hub's spec.leaseDurationSeconds overrides it.")
   String heartbeatInterval;
 
+  @Option(names = "--namespace", defaultValue = "flotilla-agent",
+      description = "The agent's namespace on the management cluster; its backup journal lives there (default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(names = "--backup-bandwidth-limit", defaultValue = "0",
+      description = "Raw snapshot bytes per second read from a hosted cluster's etcd, e.g. 50Mi; 0 = unlimited (default).")
+  String backupBandwidthLimit;
+
   private PrintWriter err;
   /** Counted down to stop a running agent (shutdown hook; tests). */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -89,6 +97,13 @@ public class SpokeAgentMain implements Callable<Integer> {
       err.println("error: --heartbeat-interval: " + e.getMessage());
       return EXIT_USAGE;
     }
+    long bandwidth;
+    try {
+      bandwidth = parseBytes(backupBandwidthLimit);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --backup-bandwidth-limit: " + e.getMessage());
+      return EXIT_USAGE;
+    }
     Config hubConfig;
     Config localConfig;
     try {
@@ -105,7 +120,9 @@ public class SpokeAgentMain implements Callable<Integer> {
     try (KubernetesClient hub = new KubernetesClientBuilder().withConfig(hubConfig).build();
          KubernetesClient local = localConfig == null ? new KubernetesClientBuilder().build()
              : new KubernetesClientBuilder().withConfig(localConfig).build();
-         SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version()))) {
+         SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version())
+             .withBackup(io.flotilla.agent.backup.BackupConfig.defaults().withAgentNamespace(namespace)
+                 .withBandwidthLimit(bandwidth)))) {
       try {
         agent.start();
       } catch (UnknownClusterException e) {
@@ -122,6 +139,27 @@ public class SpokeAgentMain implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return EXIT_OK;
+    }
+  }
+
+  /** "0", "1048576", "512Ki", "50Mi", "1Gi": a Kubernetes-style binary quantity of bytes. */
+  static long parseBytes(String s) {
+    String v = s == null ? "" : s.trim();
+    long unit = 1;
+    for (var suffix : java.util.Map.of("Ki", 1L << 10, "Mi", 1L << 20, "Gi", 1L << 30).entrySet()) {
+      if (v.endsWith(suffix.getKey())) {
+        unit = suffix.getValue();
+        v = v.substring(0, v.length() - 2);
+      }
+    }
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return Math.multiplyExact(n, unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException("not a byte count: \"" + s + "\" (use e.g. 0, 512Ki, 50Mi)");
     }
   }
 

@@ -151,6 +151,8 @@ public class ClusterRegistration {
         rule("addon.flotilla.io", List.of("managedaddons"), List.of("get", "list", "watch")),
         rule("addon.flotilla.io", List.of("managedaddons/status"), List.of("get", "patch", "update")),
         rule("dr.flotilla.io", List.of("hostedclusterbackups", "hostedclusterrestores"), List.of("get", "list", "watch")),
+        // metadata writes only for the agent's own finalizer, which holds a record until its objects are deleted
+        rule("dr.flotilla.io", List.of("hostedclusterbackups"), List.of("patch", "update")),
         rule("dr.flotilla.io", List.of("hostedclusterbackups/status", "hostedclusterrestores/status"),
             List.of("get", "patch", "update")),
         rule("coordination.k8s.io", List.of("leases"), List.of("get", "create", "update")),
@@ -165,7 +167,8 @@ public class ClusterRegistration {
             .withResourceNames(cluster).withVerbs("get", "list", "watch").build(),
         new PolicyRuleBuilder().withApiGroups(ManagementCluster.GROUP).withResources("managementclusters/status")
             .withResourceNames(cluster).withVerbs("patch", "update").build(),
-        rule("dr.flotilla.io", List.of("backupstores"), List.of("get")));
+        rule("dr.flotilla.io", List.of("backupstores"), List.of("get", "list", "watch")),
+        rule("addon.flotilla.io", List.of("addonreleases"), List.of("get", "list", "watch")));
   }
 
   private static PolicyRule rule(String group, List<String> resources, List<String> verbs) {

@@ -136,6 +136,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
         cp = provision(hc);
       }
       ensureHostedControlPlane(cp, hc);
+      ensureControlPlaneWorkloads(cp);
       applyPause(cp, hc, null, false);
     }
     updateHostedClusterStatus(namespace, name, cp, pause, now);
@@ -212,6 +213,46 @@ public final class HyperShiftSimulator implements AutoCloseable {
       client.resource(cluster).create();
     }
   }
+
+  /**
+   * The control plane's API servers and PKI Secrets, as the control-plane operator creates them. While the hosted
+   * cluster is not paused the operator owns the replica counts: anything scaled away is scaled back, which is why a
+   * quiesce must happen under a pause (hypershift.md §1.2 step 2).
+   */
+  private void ensureControlPlaneWorkloads(ControlPlane cp) {
+    String ns = cp.controlPlaneNamespace;
+    API_SERVER_REPLICAS.forEach((name, replicas) -> {
+      var existing = client.apps().deployments().inNamespace(ns).withName(name).get();
+      if (existing == null) {
+        client.apps().deployments().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+            .withNewMetadata().withName(name).withNamespace(ns).addToLabels("app", name).endMetadata()
+            .withNewSpec().withReplicas(replicas)
+            .withNewSelector().addToMatchLabels("app", name).endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+            .withNewSpec().addNewContainer().withName(name).withImage("quay.io/openshift/" + name + ":sandbox")
+            .endContainer().endSpec().endTemplate()
+            .endSpec().build()).create();
+      } else if (!Objects.equals(existing.getSpec().getReplicas(), replicas)) {
+        client.apps().deployments().inNamespace(ns).withName(name)
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+      }
+    });
+    if (client.secrets().inNamespace(ns).withName("root-ca").get() == null) {
+      var ca = io.flotilla.sandbox.tls.Pki.newCa("root-ca." + ns);
+      client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("root-ca")
+          .withNamespace(ns).endMetadata().withType("kubernetes.io/tls")
+          .addToData("tls.crt", b64(ca.certificatePem())).addToData("tls.key", b64(ca.privateKeyPem())).build()).create();
+    }
+    if (client.secrets().inNamespace(ns).withName("sa-signing-key").get() == null) {
+      var key = io.flotilla.sandbox.tls.Pki.newCa("sa-signing-key." + ns);
+      client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("sa-signing-key")
+          .withNamespace(ns).endMetadata().addToData("service-account.key", b64(key.privateKeyPem())).build()).create();
+    }
+  }
+
+  /** Replica counts of a highly-available control plane's API servers. */
+  static final Map<String, Integer> API_SERVER_REPLICAS = new java.util.LinkedHashMap<>(Map.of(
+      "kube-apiserver", 3, "openshift-apiserver", 2, "openshift-oauth-apiserver", 2));
 
   /** pausedUntil → HCP.spec.pausedUntil and CAPI Cluster.spec.paused (hypershift.md §1.3), or clears both. */
   private void applyPause(ControlPlane cp, HostedCluster hc, String pausedUntil, boolean paused) {

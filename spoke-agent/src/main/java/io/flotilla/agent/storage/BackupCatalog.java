@@ -59,6 +59,24 @@ public final class BackupCatalog {
   }
 
   /**
+   * Deletes every object under {@code folder}, manifest first, so a backup stops being a backup before its data goes.
+   *
+   * @return how many objects were deleted
+   */
+  public int deleteFolder(String folder) {
+    String p = BackupLayout.normalisePrefix(folder);
+    List<String> keys = new ArrayList<>();
+    for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(p)).contents()) {
+      keys.add(object.key());
+    }
+    keys.sort(java.util.Comparator.comparing((String k) -> !k.endsWith("/" + BackupLayout.MANIFEST)));
+    for (String key : keys) {
+      s3.deleteObject(b -> b.bucket(bucket).key(key));
+    }
+    return keys.size();
+  }
+
+  /**
    * Aborts multipart uploads left under {@code folder} by an agent that died mid-upload.
    *
    * @return how many were aborted

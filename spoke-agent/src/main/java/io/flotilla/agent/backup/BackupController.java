@@ -1,0 +1,234 @@
+package io.flotilla.agent.backup;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.flotilla.agent.AgentConfig;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Watches the HostedClusterBackups in this cluster's namespace on the hub and acts on them: runs new ones, marks
+ * the ones an earlier agent process left InProgress as Failed ({@code AgentRestarted}) after undoing what its
+ * journal says it changed, verifies on request, and deletes a backup's objects when its record is deleted.
+ */
+public final class BackupController implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BackupController.class);
+
+  private final KubernetesClient hub;
+  private final KubernetesClient local;
+  private final AgentConfig config;
+  private final StoreConnector stores;
+  private final BackupRecords records;
+  private final BackupExecutor executor;
+  private final BackupVerifier verifier;
+  private final String executorId;
+  private final ExecutorService workers;
+  private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private SharedIndexInformer<HostedClusterBackup> informer;
+
+  public BackupController(KubernetesClient hub, KubernetesClient local, AgentConfig config, StoreConnector.S3Factory s3,
+      String identity) {
+    this.hub = Objects.requireNonNull(hub);
+    this.local = Objects.requireNonNull(local);
+    this.config = Objects.requireNonNull(config);
+    Clock clock = Clock.systemUTC();
+    // One id per process: a record InProgress under another id was interrupted by an agent restart.
+    this.executorId = identity + "/" + UUID.randomUUID().toString().substring(0, 8);
+    this.stores = new StoreConnector(hub, local, s3);
+    this.records = new BackupRecords(hub, clock, "flotilla-agent/" + config.clusterName());
+    this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
+        clock, executorId);
+    this.verifier = new BackupVerifier(stores, records, clock);
+    this.workers = Executors.newFixedThreadPool(config.backup().concurrency(), r -> {
+      Thread t = new Thread(r, "backup-" + config.clusterName());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public String executorId() {
+    return executorId;
+  }
+
+  public synchronized void start() {
+    recoverJournal();
+    informer = hub.resources(HostedClusterBackup.class).inNamespace(config.clusterName())
+        .inform(new ResourceEventHandler<>() {
+          @Override
+          public void onAdd(HostedClusterBackup b) {
+            dispatch(b);
+          }
+
+          @Override
+          public void onUpdate(HostedClusterBackup old, HostedClusterBackup b) {
+            dispatch(b);
+          }
+
+          @Override
+          public void onDelete(HostedClusterBackup b, boolean unknownFinalState) {
+            // objects are removed while the finalizer holds the record; nothing left to do
+          }
+        }, 60_000L);
+  }
+
+  /**
+   * Undoes what backups of a previous agent process changed on this cluster: resume first (no hub needed), then
+   * tidy the bucket and mark the records Failed. Entries whose hub side cannot be settled yet stay for next time.
+   */
+  void recoverJournal() {
+    BackupJournal journal = executor.journal();
+    for (BackupJournal.Entry entry : journal.entries()) {
+      if (active.contains(key(entry.hubNamespace(), entry.backup()))) {
+        continue;
+      }
+      log.info("journal: backup {}/{} was interrupted by an agent restart; resuming {}/{}", entry.hubNamespace(),
+          entry.backup(), entry.hostedClusterNamespace(), entry.hostedClusterName());
+      entry.pausePlan().ifPresent(plan -> executor.resume(entry.controlPlaneNamespace(), plan,
+          entry.previousReplicas() == null ? Map.of() : entry.previousReplicas()));
+      journal.write(entry.resumed());
+      try {
+        try (StoreConnector.Connection store = stores.connect(entry.store(), null)) {
+          int aborted = store.catalog().abortDanglingUploads(entry.folder());
+          int deleted = store.catalog().deleteFolder(entry.folder());
+          log.info("journal: aborted {} multipart uploads and deleted {} objects under {}", aborted, deleted, entry.folder());
+        }
+        HostedClusterBackup record = records.get(entry.hubNamespace(), entry.backup());
+        if (record != null && record.getStatus() != null && record.getStatus().phase == Phase.InProgress) {
+          executor.fail(record, BackupFailure.AGENT_RESTARTED, "The agent restarted during the backup; the hosted "
+              + "cluster was resumed and the partial upload aborted");
+        }
+        journal.remove(entry.hubNamespace(), entry.backup());
+      } catch (BackupFailure | SdkException | KubernetesClientException e) {
+        log.warn("journal: backup {}/{}: the cluster is resumed, but the bucket or hub could not be settled yet: {}",
+            entry.hubNamespace(), entry.backup(), e.getMessage());
+      }
+    }
+  }
+
+  private void dispatch(HostedClusterBackup b) {
+    String key = key(b.getMetadata().getNamespace(), b.getMetadata().getName());
+    if (active.contains(key)) {
+      return;
+    }
+    var status = b.getStatus();
+    Phase phase = status == null ? null : status.phase;
+    if (b.getMetadata().getDeletionTimestamp() != null) {
+      if (b.getMetadata().getFinalizers() != null
+          && b.getMetadata().getFinalizers().contains(HostedClusterBackup.OBJECTS_FINALIZER)
+          && phase != Phase.InProgress) {
+        submit(key, () -> deleteObjects(b));
+      }
+      return;
+    }
+    if (phase == null || phase == Phase.New) {
+      submit(key, () -> executor.execute(b));
+    } else if (phase == Phase.InProgress && !executorId.equals(status.executor)) {
+      submit(key, () -> {
+        recoverJournal();
+        HostedClusterBackup now = records.get(b.getMetadata().getNamespace(), b.getMetadata().getName());
+        if (now != null && now.getStatus() != null && now.getStatus().phase == Phase.InProgress
+            && !executorId.equals(now.getStatus().executor)) {
+          executor.fail(now, BackupFailure.AGENT_RESTARTED, "The agent that ran this backup stopped before it "
+              + "finished; nothing was committed");
+        }
+      });
+    } else if (phase == Phase.Completed && verifier.requested(b)) {
+      submit(key, () -> verifier.verify(b));
+    }
+  }
+
+  private void deleteObjects(HostedClusterBackup b) {
+    String ns = b.getMetadata().getNamespace();
+    String name = b.getMetadata().getName();
+    var location = b.getStatus() == null ? null : b.getStatus().location;
+    String folder = location != null ? location.keyPrefix : null;
+    try {
+      if (folder == null && b.getSpec() != null && b.getSpec().hostedCluster != null) {
+        folder = new io.flotilla.agent.storage.BackupLayout(stores.store(b.getSpec().store).prefix, config.clusterName(),
+            b.getSpec().hostedCluster.namespace, b.getSpec().hostedCluster.name, name).folder();
+      }
+      if (folder != null) {
+        try (StoreConnector.Connection store = stores.connect(b.getSpec().store, null)) {
+          store.catalog().abortDanglingUploads(folder);
+          int deleted = store.catalog().deleteFolder(folder);
+          log.info("backup {}/{} deleted: {} objects removed from {}", ns, name, deleted, folder);
+        }
+      }
+      records.removeFinalizer(ns, name);
+    } catch (BackupFailure e) {
+      if (BackupFailure.STORE_NOT_FOUND.equals(e.reason())) {
+        // the store is gone, so are its objects as far as we can tell: do not hold the record forever
+        log.warn("backup {}/{}: store {} no longer exists; releasing the record", ns, name, b.getSpec().store);
+        records.removeFinalizer(ns, name);
+      } else {
+        log.warn("backup {}/{}: cannot delete its objects yet ({}): {}", ns, name, e.reason(), e.getMessage());
+        records.event(b, "Warning", "DeleteFailed", e.reason() + ": " + e.getMessage());
+      }
+    } catch (SdkException e) {
+      log.warn("backup {}/{}: cannot delete its objects yet: {}", ns, name, StoreConnector.firstLine(e.getMessage()));
+    }
+  }
+
+  private void submit(String key, Runnable work) {
+    if (!active.add(key)) {
+      return;
+    }
+    try {
+      workers.execute(() -> {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          log.warn("backup work on {} failed: {}", key, e.toString());
+        } finally {
+          active.remove(key);
+          // state may have moved on while we worked (e.g. a delete during the run): look again
+          String[] parts = key.split("/", 2);
+          try {
+            HostedClusterBackup now = records.get(parts[0], parts[1]);
+            if (now != null && !workers.isShutdown()) {
+              dispatch(now);
+            }
+          } catch (KubernetesClientException e) {
+            log.debug("re-check of {} failed: {}", key, e.getMessage());
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      active.remove(key);
+    }
+  }
+
+  private static String key(String ns, String name) {
+    return ns + "/" + name;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (informer != null) {
+      informer.close();
+      informer = null;
+    }
+    // Interrupt running backups: each resumes its hosted cluster and marks itself Failed before the thread ends.
+    workers.shutdownNow();
+    try {
+      workers.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,469 @@
+package io.flotilla.agent.backup;
+
+import com.google.common.util.concurrent.RateLimiter;
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flotilla.agent.hostedcluster.HostedClusterPauser;
+import io.flotilla.agent.hostedcluster.PausePlan;
+import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.BackupManifest;
+import io.flotilla.agent.storage.Codec;
+import io.flotilla.agent.storage.EtcdSnapshotSource;
+import io.flotilla.agent.storage.EtcdState;
+import io.flotilla.agent.storage.SnapshotFigures;
+import io.flotilla.agent.storage.SnapshotPipeline;
+import io.flotilla.agent.storage.SnapshotSource;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.common.NamespacedName;
+import io.flotilla.api.common.Time;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupSpec;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
+import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.api.foreign.hypershift.NodePool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs one HostedClusterBackup on this management cluster (DESIGN flow 2): preflight → pause with a deadline →
+ * optional quiesce → etcd snapshot through the pipeline → resources → resume → commit marker → report.
+ *
+ * <p>Invariants: nothing is paused until every preflight check has passed; whatever was paused is resumed on every
+ * path out (and, should the process die, by the journal on restart or by the deadline); {@code manifest.json} is
+ * written only after both objects are complete, and a failed backup leaves no object behind.
+ */
+public final class BackupExecutor {
+  private static final Logger log = LoggerFactory.getLogger(BackupExecutor.class);
+  private static final Duration ETCD_TIMEOUT = Duration.ofSeconds(10);
+
+  private final KubernetesClient local;
+  private final String cluster;
+  private final String agentVersion;
+  private final BackupConfig config;
+  private final StoreConnector stores;
+  private final BackupRecords records;
+  private final BackupJournal journal;
+  private final HostedClusterPauser pauser;
+  private final ResourceCollector collector;
+  private final Clock clock;
+  private final String executorId;
+
+  public BackupExecutor(KubernetesClient local, String cluster, String agentVersion, BackupConfig config,
+      StoreConnector stores, BackupRecords records, Clock clock, String executorId) {
+    this.local = Objects.requireNonNull(local);
+    this.cluster = Objects.requireNonNull(cluster);
+    this.agentVersion = agentVersion;
+    this.config = Objects.requireNonNull(config);
+    this.stores = Objects.requireNonNull(stores);
+    this.records = Objects.requireNonNull(records);
+    this.journal = new BackupJournal(local, config.agentNamespace());
+    this.pauser = new HostedClusterPauser(local);
+    this.collector = new ResourceCollector(local);
+    this.clock = Objects.requireNonNull(clock);
+    this.executorId = executorId;
+  }
+
+  public BackupJournal journal() {
+    return journal;
+  }
+
+  /** Runs the backup to an end state on the hub. Never throws; failures end up in status. */
+  public void execute(HostedClusterBackup backup) {
+    String ns = backup.getMetadata().getNamespace();
+    String name = backup.getMetadata().getName();
+    Instant startedAt = clock.instant();
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.InProgress;
+      s.startedAt = Time.format(startedAt);
+      s.executor = executorId;
+      s.progress = progress(s, "Preflight", null, null);
+      Conditions.set(s.conditions, HostedClusterBackup.CONDITION_COMPLETED, Conditions.FALSE, "InProgress",
+          "Backup is running", backup.getMetadata().getGeneration(), startedAt);
+    });
+    records.event(backup, "Normal", "BackupStarted", "Backing up hosted cluster " + backup.getSpec().hostedCluster);
+    try {
+      Result result = run(backup);
+      Instant completedAt = clock.instant();
+      records.updateStatus(ns, name, s -> {
+        s.phase = Phase.Completed;
+        s.completedAt = Time.format(completedAt);
+        s.location = new HostedClusterBackupStatus.Location();
+        s.location.bucket = result.bucket;
+        s.location.keyPrefix = result.folder;
+        s.snapshot = new HostedClusterBackupStatus.Snapshot();
+        s.snapshot.rawBytes = result.snapshot.rawBytes();
+        s.snapshot.storedBytes = result.snapshot.storedBytes();
+        s.snapshot.sha256 = result.snapshot.sha256();
+        s.snapshot.etcdRevision = result.state.revision();
+        s.snapshot.keys = result.state.keys();
+        s.progress = progress(s, "Done", result.snapshot.rawBytes(), null);
+        Conditions.set(s.conditions, HostedClusterBackup.CONDITION_COMPLETED, Conditions.TRUE, "BackupCompleted",
+            "Snapshot at etcd revision " + result.state.revision() + " (" + result.state.keys() + " keys) stored in "
+                + result.folder, backup.getMetadata().getGeneration(), completedAt);
+      });
+      records.event(backup, "Normal", "BackupCompleted", "Stored " + result.snapshot.storedBytes() + " bytes at etcd revision "
+          + result.state.revision() + "; paused for " + result.pauseWindow.toMillis() + " ms");
+      log.info("backup {}/{} of {} completed: {} raw bytes, {} stored, revision {}, paused {} ms", ns, name,
+          backup.getSpec().hostedCluster, result.snapshot.rawBytes(), result.snapshot.storedBytes(),
+          result.state.revision(), result.pauseWindow.toMillis());
+    } catch (BackupFailure f) {
+      fail(backup, f.reason(), f.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("backup {}/{} failed unexpectedly", ns, name, e);
+      fail(backup, "InternalError", e.getClass().getSimpleName() + ": " + StoreConnector.firstLine(e.getMessage()));
+    }
+  }
+
+  /** Marks a backup Failed with a reason; used for runs that fail and for runs an agent restart interrupted. */
+  public void fail(HostedClusterBackup backup, String reason, String message) {
+    Instant now = clock.instant();
+    log.warn("backup {}/{} failed ({}): {}", backup.getMetadata().getNamespace(), backup.getMetadata().getName(),
+        reason, message);
+    records.updateStatus(backup.getMetadata().getNamespace(), backup.getMetadata().getName(), s -> {
+      s.phase = Phase.Failed;
+      s.completedAt = Time.format(now);
+      s.progress = progress(s, "Failed", null, null);
+      Conditions.set(s.conditions, HostedClusterBackup.CONDITION_COMPLETED, Conditions.FALSE, reason, message,
+          backup.getMetadata().getGeneration(), now);
+    });
+    records.event(backup, "Warning", "BackupFailed", reason + ": " + message);
+  }
+
+  private record Result(String bucket, String folder, SnapshotFigures snapshot, EtcdState state, Duration pauseWindow) {}
+
+  private Result run(HostedClusterBackup backup) throws BackupFailure {
+    String ns = backup.getMetadata().getNamespace();
+    String name = backup.getMetadata().getName();
+    HostedClusterBackupSpec spec = backup.getSpec();
+    // ---- preflight: nothing below touches the hosted cluster until all of it passed
+    Duration maxPause = maxPauseWindow(spec);
+    NamespacedName hcRef = spec.hostedCluster;
+    if (hcRef == null || hcRef.namespace == null || hcRef.name == null) {
+      throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.hostedCluster needs namespace and name");
+    }
+    HostedCluster hc = local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name).get();
+    if (hc == null) {
+      throw new BackupFailure(BackupFailure.HOSTED_CLUSTER_NOT_FOUND, "HostedCluster " + hcRef + " does not exist on "
+          + cluster);
+    }
+    String cpNs = hc.controlPlaneNamespace();
+    var storeSpec = stores.store(spec.store);
+    String hcFolder = StoreConnector.hostedClusterFolder(storeSpec, cluster, hcRef.namespace, hcRef.name);
+    try (StoreConnector.Connection store = stores.connect(spec.store, hcFolder);
+         Client etcd = config.etcd().client(local, cpNs)) {
+      EtcdState before;
+      try {
+        before = EtcdState.read(etcd, ETCD_TIMEOUT);
+      } catch (IOException e) {
+        throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "etcd of " + hcRef + " does not answer: "
+            + StoreConnector.firstLine(e.getMessage()));
+      }
+      Long dbSize = dbSize(etcd, cpNs);
+      BackupLayout layout = new BackupLayout(store.spec().prefix, cluster, hcRef.namespace, hcRef.name, name);
+      Codec codec = Codec.ZSTD;
+      records.addFinalizer(ns, name); // from here on objects may exist: deleting the record must delete them
+
+      BackupJournal.Entry entry = BackupJournal.Entry.start(ns, name, hcRef.namespace, hcRef.name, spec.store,
+          layout.folder());
+      journal.write(entry);
+      PausePlan plan = null;
+      Map<String, Integer> quiesced = Map.of();
+      Instant pausedAt = null;
+      Instant resumedAt = null;
+      boolean committed = false;
+      try {
+        // ---- pause: journal first, so a crash right after the write is still undone
+        status(ns, name, "Pausing", null, dbSize);
+        List<NodePool> nodePools = pauser.nodePoolsOf(hc);
+        plan = PausePlan.plan(HostedClusterPauser.currentPause(hc, nodePools), clock.instant(), maxPause);
+        entry = entry.paused(plan);
+        journal.write(entry);
+        pausedAt = clock.instant();
+        pauser.pause(plan);
+        if (Boolean.TRUE.equals(spec.quiesceAPIServers)) {
+          Map<String, Integer> replicas = pauser.apiServerReplicas(cpNs);
+          entry = entry.quiesced(cpNs, replicas);
+          journal.write(entry);
+          pauser.scaleToZero(cpNs, replicas.keySet());
+          quiesced = replicas;
+        }
+        String deadline = plan.deadline();
+        Instant pausedAtFinal = pausedAt;
+        records.updateStatus(ns, name, s -> {
+          s.pausedAt = Time.format(pausedAtFinal);
+          Conditions.set(s.conditions, HostedClusterBackup.CONDITION_PAUSED, Conditions.TRUE, "Paused",
+              "pausedUntil " + deadline + " on " + (1 + nodePools.size()) + " objects", backup.getMetadata().getGeneration(),
+              pausedAtFinal);
+        });
+
+        // ---- snapshot: revision and key count first, while writers are stopped
+        status(ns, name, "Snapshot", 0L, dbSize);
+        EtcdState state;
+        SnapshotFigures snapshot;
+        try {
+          state = EtcdState.read(etcd, ETCD_TIMEOUT);
+          SnapshotPipeline pipeline = new SnapshotPipeline(store.s3(), store.spec().bucket, codec, store.encryption());
+          snapshot = withProgress(ns, name, dbSize, progress -> pipeline.upload(
+              metered(new EtcdSnapshotSource(etcd), progress), layout.snapshotKey(codec, store.encryption()),
+              BackupLayout.SNAPSHOT_ROLE, stored -> { }));
+        } catch (InterruptedIOException e) {
+          throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the snapshot");
+        } catch (IOException | SdkException e) {
+          boolean upload = isUploadFailure(e);
+          throw new BackupFailure(upload ? BackupFailure.UPLOAD_FAILED : BackupFailure.SNAPSHOT_FAILED,
+              (upload ? "upload to bucket " + store.spec().bucket + " failed: " : "etcd snapshot of " + hcRef + " failed: ")
+                  + StoreConnector.firstLine(e.getMessage()));
+        }
+
+        // ---- resources, still paused so they match the snapshot
+        status(ns, name, "Resources", snapshot.rawBytes(), dbSize);
+        SnapshotFigures resources;
+        try {
+          PausePlan ours = plan;
+          HostedCluster hcNow = local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name).get();
+          ResourceCollector.Collected collected = collector.collect(hcNow == null ? hc : withoutOurPause(hcNow, ours),
+              pauser.nodePoolsOf(hc).stream().map(np -> withoutOurPause(np, ours)).toList());
+          SnapshotPipeline pipeline = new SnapshotPipeline(store.s3(), store.spec().bucket, codec, store.encryption());
+          resources = pipeline.upload(() -> new ByteArrayInputStream(collected.tar()),
+              layout.resourcesKey(codec, store.encryption()), BackupLayout.RESOURCES_ROLE, stored -> { });
+          log.debug("backup {}/{}: {} resources", ns, name, collected.entries().size());
+        } catch (IOException | SdkException | io.fabric8.kubernetes.client.KubernetesClientException e) {
+          throw new BackupFailure(BackupFailure.RESOURCES_FAILED, "backing up the resources of " + hcRef + " failed: "
+              + StoreConnector.firstLine(e.getMessage()));
+        }
+
+        // ---- resume before the commit: the data is captured, the cluster should not wait on the bucket
+        status(ns, name, "Resuming", snapshot.rawBytes(), dbSize);
+        resume(cpNs, plan, quiesced);
+        resumedAt = clock.instant();
+        journal.write(entry.resumed());
+
+        status(ns, name, "Committing", snapshot.rawBytes(), dbSize);
+        BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, cluster,
+            new BackupManifest.HostedClusterRef(hcRef.namespace, hcRef.name), BackupManifest.time(startedAtOf(backup)),
+            BackupManifest.time(clock.instant()), codec.manifestName(), store.encryption().cipherName(),
+            store.encryption().keyId(), store.encryption().wrappedDataKey(),
+            BackupManifest.ObjectFigures.of(BackupLayout.snapshotName(codec, store.encryption()), snapshot,
+                state.revision(), state.keys()),
+            BackupManifest.ObjectFigures.of(BackupLayout.resourcesName(codec, store.encryption()), resources, null, null),
+            hc.getApiVersion(), agentVersion);
+        try {
+          store.catalog().commit(layout, manifest, store.encryption().sseKmsKeyId());
+        } catch (SdkException e) {
+          throw new BackupFailure(BackupFailure.COMMIT_FAILED, "writing manifest.json to bucket " + store.spec().bucket
+              + " failed: " + StoreConnector.firstLine(e.getMessage()));
+        }
+        committed = true;
+        return new Result(store.spec().bucket, layout.folder(), snapshot, state,
+            Duration.between(pausedAt, resumedAt));
+      } finally {
+        if (resumedAt == null && plan != null) {
+          try {
+            resume(cpNs, plan, quiesced);
+            resumedAt = clock.instant();
+          } catch (RuntimeException e) {
+            log.warn("backup {}/{}: could not resume {} (pausedUntil deadline {} still ends the pause): {}", ns, name,
+                hcRef, plan.deadline(), e.getMessage());
+          }
+        }
+        if (!committed) {
+          discard(store, layout);
+        }
+        if (pausedAt != null && resumedAt != null) {
+          Instant r = resumedAt;
+          Instant p = pausedAt;
+          records.updateStatus(ns, name, s -> {
+            s.resumedAt = Time.format(r);
+            Conditions.set(s.conditions, HostedClusterBackup.CONDITION_PAUSED, Conditions.FALSE, "Resumed",
+                "Paused for " + Duration.between(p, r).toMillis() + " ms", backup.getMetadata().getGeneration(), r);
+          });
+        }
+        if (plan == null || resumedAt != null) {
+          journal.remove(ns, name);
+        }
+      }
+    }
+  }
+
+  /** Undoes the quiesce, then the pause (HyperShift would otherwise scale the API servers while we restore them). */
+  void resume(String cpNs, PausePlan plan, Map<String, Integer> quiesced) {
+    if (!quiesced.isEmpty()) {
+      pauser.unquiesce(cpNs, quiesced);
+    }
+    pauser.resume(plan);
+  }
+
+  /** Removes what a failed backup wrote: no manifest was written, so these objects are not a backup. */
+  private void discard(StoreConnector.Connection store, BackupLayout layout) {
+    try {
+      int aborted = store.catalog().abortDanglingUploads(layout.folder());
+      int deleted = store.catalog().deleteFolder(layout.folder());
+      if (aborted + deleted > 0) {
+        log.info("discarded {} dangling uploads and {} objects under {}", aborted, deleted, layout.folder());
+      }
+    } catch (SdkException e) {
+      log.warn("could not clean up {} in bucket {}: {}", layout.folder(), store.spec().bucket,
+          StoreConnector.firstLine(e.getMessage()));
+    }
+  }
+
+  // ---- helpers
+
+  static Duration maxPauseWindow(HostedClusterBackupSpec spec) throws BackupFailure {
+    if (spec.maxPauseWindow == null || spec.maxPauseWindow.isBlank()) {
+      return BackupConfig.DEFAULT_MAX_PAUSE_WINDOW;
+    }
+    try {
+      Duration d = io.flotilla.api.common.Durations.parse(spec.maxPauseWindow);
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException("must be positive");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.maxPauseWindow '" + spec.maxPauseWindow
+          + "' is not a positive duration such as 90s or 10m");
+    }
+  }
+
+  private static Instant startedAtOf(HostedClusterBackup backup) {
+    return backup.getStatus() != null && backup.getStatus().startedAt != null
+        ? Time.parse(backup.getStatus().startedAt) : Instant.now();
+  }
+
+  /** The backed-up HostedCluster or NodePool carries its own pause, not the one the backup added. */
+  private static <T> T withoutOurPause(T object, PausePlan plan) {
+    if (object instanceof HostedCluster hc && hc.getSpec() != null && plan.deadline().equals(hc.getSpec().pausedUntil)) {
+      hc.getSpec().pausedUntil = plan.restoreFor(HostedClusterPauser.key(hc)).map(PausePlan.Restore::value).orElse(null);
+    } else if (object instanceof NodePool np && np.getSpec() != null && plan.deadline().equals(np.getSpec().pausedUntil)) {
+      np.getSpec().pausedUntil = plan.restoreFor(HostedClusterPauser.key(np)).map(PausePlan.Restore::value).orElse(null);
+    }
+    return object;
+  }
+
+  private Long dbSize(Client etcd, String cpNs) {
+    try {
+      return etcd.getMaintenanceClient().statusMember(config.etcd().endpoint(local, cpNs))
+          .get(ETCD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).getDbSize();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return null; // only used for the progress bar
+    }
+  }
+
+  private void status(String ns, String name, String step, Long done, Long total) {
+    records.updateStatus(ns, name, s -> s.progress = progress(s, step, done, total));
+  }
+
+  private static HostedClusterBackupStatus.Progress progress(HostedClusterBackupStatus s, String step, Long done, Long total) {
+    HostedClusterBackupStatus.Progress p = s.progress == null ? new HostedClusterBackupStatus.Progress() : s.progress;
+    p.step = step;
+    if (done != null) {
+      p.bytesDone = done;
+    }
+    if (total != null) {
+      p.bytesTotal = total;
+    }
+    return p;
+  }
+
+  private interface Upload {
+    SnapshotFigures run(AtomicLong progress) throws IOException;
+  }
+
+  /** Runs an upload while a side thread publishes the raw-bytes counter to the hub every progressInterval. */
+  private SnapshotFigures withProgress(String ns, String name, Long total, Upload upload) throws IOException {
+    AtomicLong done = new AtomicLong();
+    ExecutorService reporter = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "backup-progress-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+    java.util.concurrent.ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "backup-progress-tick-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+    long interval = config.progressInterval().toMillis();
+    AtomicLong reported = new AtomicLong(-1);
+    ticker.scheduleAtFixedRate(() -> {
+      long now = done.get();
+      if (now != reported.getAndSet(now)) {
+        reporter.execute(() -> {
+          try {
+            status(ns, name, "Snapshot", now, total);
+          } catch (RuntimeException e) {
+            log.debug("progress update of {}/{} failed: {}", ns, name, e.getMessage());
+          }
+        });
+      }
+    }, interval, interval, TimeUnit.MILLISECONDS);
+    try {
+      return upload.run(done);
+    } finally {
+      ticker.shutdownNow();
+      reporter.shutdown();
+      try {
+        reporter.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Counts raw bytes for the progress figure and applies the bandwidth limit, if any. */
+  private SnapshotSource metered(SnapshotSource source, AtomicLong counter) {
+    RateLimiter limiter = config.bandwidthLimit() > 0 ? RateLimiter.create(config.bandwidthLimit()) : null;
+    return () -> new FilterInputStream(source.open()) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (limiter != null) {
+          // ask for at most a 64 KiB slice at a time, so the limit holds smoothly
+          len = Math.min(len, 64 << 10);
+        }
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          counter.addAndGet(n);
+          if (limiter != null) {
+            limiter.acquire(n);
+          }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          throw new InterruptedIOException("backup interrupted");
+        }
+        return n;
+      }
+    };
+  }
+
+  private static boolean isUploadFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SdkException || t instanceof io.flotilla.agent.storage.UploadFailedException) {
+        return true;
+      }
+      if (t.getMessage() != null && t.getMessage().startsWith("etcd snapshot failed")) {
+        return false;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,40 @@
+package io.flotilla.agent.backup;
+
+/**
+ * A backup that cannot go on, with the condition reason the hub shows. The message must be safe to publish: no
+ * key material, credentials or presigned URLs.
+ */
+public final class BackupFailure extends Exception {
+  public static final String HOSTED_CLUSTER_NOT_FOUND = "HostedClusterNotFound";
+  public static final String STORE_NOT_FOUND = "BackupStoreNotFound";
+  public static final String CREDENTIALS_NOT_FOUND = "CredentialsNotFound";
+  public static final String STORE_UNREACHABLE = "BackupStoreUnreachable";
+  public static final String ENCRYPTION_KEY_INVALID = "EncryptionKeyInvalid";
+  public static final String ENCRYPTION_KEY_MISMATCH = "EncryptionKeyMismatch";
+  public static final String ETCD_CLIENT_SECRET_NOT_FOUND = "EtcdClientSecretNotFound";
+  public static final String ETCD_UNREACHABLE = "EtcdUnreachable";
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String PAUSE_FAILED = "PauseFailed";
+  public static final String SNAPSHOT_FAILED = "SnapshotFailed";
+  public static final String UPLOAD_FAILED = "UploadFailed";
+  public static final String RESOURCES_FAILED = "ResourcesFailed";
+  public static final String COMMIT_FAILED = "CommitFailed";
+  public static final String AGENT_RESTARTED = "AgentRestarted";
+  public static final String INTERRUPTED = "Interrupted";
+
+  private final String reason;
+
+  public BackupFailure(String reason, String message) {
+    super(message);
+    this.reason = reason;
+  }
+
+  public BackupFailure(String reason, String message, Throwable cause) {
+    super(message, cause);
+    this.reason = reason;
+  }
+
+  public String reason() {
+    return reason;
+  }
+}

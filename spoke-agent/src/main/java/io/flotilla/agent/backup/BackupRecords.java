@@ -1,0 +1,141 @@
+package io.flotilla.agent.backup;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flotilla.api.common.Time;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The agent's writes to HostedClusterBackup records on the hub: status (the agent is its only writer), the objects
+ * finalizer, and events. Status writes are read-modify-write with the resource version, retried on conflict, so a
+ * concurrent metadata change (a finalizer, an annotation) never loses either write.
+ */
+public final class BackupRecords {
+  private static final Logger log = LoggerFactory.getLogger(BackupRecords.class);
+  private static final int ATTEMPTS = 5;
+
+  private final KubernetesClient hub;
+  private final Clock clock;
+  private final String component;
+
+  public BackupRecords(KubernetesClient hub, Clock clock, String component) {
+    this.hub = Objects.requireNonNull(hub);
+    this.clock = Objects.requireNonNull(clock);
+    this.component = component;
+  }
+
+  public HostedClusterBackup get(String namespace, String name) {
+    return hub.resources(HostedClusterBackup.class).inNamespace(namespace).withName(name).get();
+  }
+
+  /** Applies {@code change} to the current status and writes it; returns the written record, or null if it is gone. */
+  public HostedClusterBackup updateStatus(String namespace, String name, Consumer<HostedClusterBackupStatus> change) {
+    KubernetesClientException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      HostedClusterBackup current = get(namespace, name);
+      if (current == null) {
+        return null;
+      }
+      if (current.getStatus() == null) {
+        current.setStatus(new HostedClusterBackupStatus());
+      }
+      if (current.getStatus().conditions == null) {
+        current.getStatus().conditions = new ArrayList<>();
+      }
+      change.accept(current.getStatus());
+      current.getStatus().observedGeneration = current.getMetadata().getGeneration();
+      try {
+        return hub.resources(HostedClusterBackup.class).inNamespace(namespace).resource(current).updateStatus();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  public void addFinalizer(String namespace, String name) {
+    editFinalizers(namespace, name, true);
+  }
+
+  public void removeFinalizer(String namespace, String name) {
+    editFinalizers(namespace, name, false);
+  }
+
+  private void editFinalizers(String namespace, String name, boolean add) {
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      HostedClusterBackup current = get(namespace, name);
+      if (current == null) {
+        return;
+      }
+      List<String> finalizers = new ArrayList<>(current.getMetadata().getFinalizers() == null ? List.of()
+          : current.getMetadata().getFinalizers());
+      boolean has = finalizers.contains(HostedClusterBackup.OBJECTS_FINALIZER);
+      if (has == add) {
+        return;
+      }
+      if (add) {
+        finalizers.add(HostedClusterBackup.OBJECTS_FINALIZER);
+      } else {
+        finalizers.remove(HostedClusterBackup.OBJECTS_FINALIZER);
+      }
+      // JSON Patch with a resourceVersion test: replaces the list (merge patch would append) and fails on a race.
+      String patch = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":"
+          + quote(current.getMetadata().getResourceVersion()) + "},"
+          + "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":" + toJsonArray(finalizers) + "}]";
+      try {
+        hub.resources(HostedClusterBackup.class).inNamespace(namespace).withName(name)
+            .patch(PatchContext.of(PatchType.JSON), patch);
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 && e.getCode() != 422 && e.getCode() != 500) {
+          throw e;
+        }
+      }
+    }
+    throw new IllegalStateException("could not " + (add ? "add" : "remove") + " the finalizer of " + namespace + "/" + name);
+  }
+
+  /** A Kubernetes event on the record, in its namespace; best effort, never fails the backup. */
+  public void event(HostedClusterBackup backup, String type, String reason, String message) {
+    try {
+      String now = Time.format(clock.instant());
+      hub.v1().events().inNamespace(backup.getMetadata().getNamespace()).resource(new EventBuilder()
+          .withNewMetadata().withName(backup.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+          .withNamespace(backup.getMetadata().getNamespace()).endMetadata()
+          .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(backup.getApiVersion()).withKind(backup.getKind())
+              .withNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName())
+              .withUid(backup.getMetadata().getUid()).build())
+          .withType(type).withReason(reason).withMessage(message)
+          .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
+          .withNewSource().withComponent(component).endSource()
+          .build()).create();
+    } catch (KubernetesClientException e) {
+      log.debug("could not record event {} on {}: {}", reason, backup.getMetadata().getName(), e.getMessage());
+    }
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  private static String toJsonArray(List<String> values) {
+    return values.stream().map(BackupRecords::quote).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+  }
+}

@@ -1,0 +1,194 @@
+package io.flotilla.agent.backup;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flotilla.agent.storage.BackupCatalog;
+import io.flotilla.agent.storage.BackupEncryption;
+import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.BackupManifest;
+import io.flotilla.agent.storage.KeyEncryptionKey;
+import io.flotilla.agent.storage.S3Clients;
+import io.flotilla.agent.storage.WrongKeyException;
+import io.flotilla.api.dr.v1alpha1.BackupStore;
+import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.URI;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns a BackupStore name into a working connection: the store from the hub, its credentials and encryption key
+ * from Secrets on this spoke (they never leave it), and a bucket that answers. Everything here runs before a hosted
+ * cluster is paused, so a bad store, credential or key fails the backup without touching the cluster.
+ */
+public final class StoreConnector {
+  /** Builds the S3 client; tests substitute one that fails on cue. */
+  @FunctionalInterface
+  public interface S3Factory {
+    S3Client create(BackupStoreSpec store, String accessKeyId, String secretAccessKey);
+  }
+
+  public static final S3Factory AWS_SDK = (store, accessKey, secretKey) -> S3Clients.create(
+      store.endpoint == null || store.endpoint.isBlank() ? null : URI.create(store.endpoint), store.region,
+      Boolean.TRUE.equals(store.forcePathStyle) || (store.endpoint != null && !store.endpoint.isBlank()),
+      accessKey, secretKey);
+
+  public static final String ACCESS_KEY_ID = "accessKeyId";
+  public static final String SECRET_ACCESS_KEY = "secretAccessKey";
+
+  private final KubernetesClient hub;
+  private final KubernetesClient local;
+  private final S3Factory s3Factory;
+
+  public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory) {
+    this.hub = Objects.requireNonNull(hub);
+    this.local = Objects.requireNonNull(local);
+    this.s3Factory = Objects.requireNonNull(s3Factory);
+  }
+
+  /** An open store: close it to release the S3 client. */
+  public record Connection(String name, BackupStoreSpec spec, S3Client s3, BackupEncryption encryption,
+      KeyEncryptionKey kek) implements AutoCloseable {
+    public BackupCatalog catalog() {
+      return new BackupCatalog(s3, spec.bucket);
+    }
+
+    @Override
+    public void close() {
+      s3.close();
+    }
+
+    @Override
+    public String toString() {
+      return "Connection[" + name + ", bucket " + spec.bucket + ", " + encryption + "]";
+    }
+  }
+
+  public BackupStoreSpec store(String name) throws BackupFailure {
+    BackupStore store = hub.resources(BackupStore.class).withName(name).get();
+    if (store == null || store.getSpec() == null) {
+      throw new BackupFailure(BackupFailure.STORE_NOT_FOUND, "BackupStore " + name + " does not exist on the hub");
+    }
+    return store.getSpec();
+  }
+
+  /**
+   * Resolves the store, its credentials and key, and checks that the bucket answers.
+   *
+   * @param checkKeyAgainst when set, the newest backup under this folder that used the same key id must open with
+   *                        the loaded key: catches a key Secret that was replaced by different bytes under the same id
+   */
+  public Connection connect(String name, String checkKeyAgainst) throws BackupFailure {
+    BackupStoreSpec spec = store(name);
+    Map<String, String> credentials = secretData(spec.credentialsSecret == null ? null : spec.credentialsSecret.namespace,
+        spec.credentialsSecret == null ? null : spec.credentialsSecret.name, BackupFailure.CREDENTIALS_NOT_FOUND,
+        "credentials Secret of BackupStore " + name);
+    String accessKey = decoded(credentials, ACCESS_KEY_ID);
+    String secretKey = decoded(credentials, SECRET_ACCESS_KEY);
+    if (accessKey == null || secretKey == null) {
+      throw new BackupFailure(BackupFailure.CREDENTIALS_NOT_FOUND, "credentials Secret "
+          + spec.credentialsSecret + " of BackupStore " + name + " needs keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY);
+    }
+    KeyEncryptionKey kek = key(name, spec);
+    BackupEncryption encryption;
+    try {
+      encryption = BackupEncryption.forStore(spec.encryption, kek);
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    }
+    S3Client s3 = s3Factory.create(spec, accessKey, secretKey);
+    try {
+      s3.headBucket(b -> b.bucket(spec.bucket));
+      if (kek != null && checkKeyAgainst != null) {
+        checkKeyOpensNewestBackup(new BackupCatalog(s3, spec.bucket), checkKeyAgainst, kek);
+      }
+    } catch (SdkException e) {
+      s3.close();
+      throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "bucket " + spec.bucket + " of BackupStore " + name
+          + " does not answer: " + firstLine(e.getMessage()));
+    } catch (BackupFailure e) {
+      s3.close();
+      throw e;
+    }
+    return new Connection(name, spec, s3, encryption, kek);
+  }
+
+  private KeyEncryptionKey key(String storeName, BackupStoreSpec spec) throws BackupFailure {
+    if (spec.encryption == null || spec.encryption.type != BackupStoreSpec.Encryption.Type.AES256GCM) {
+      return null;
+    }
+    if (spec.encryption.keySecret == null) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, "BackupStore " + storeName
+          + " uses AES256GCM but names no keySecret");
+    }
+    Map<String, String> data = secretData(spec.encryption.keySecret.namespace, spec.encryption.keySecret.name,
+        BackupFailure.ENCRYPTION_KEY_INVALID, "encryption key Secret of BackupStore " + storeName);
+    try {
+      String keyB64 = data.get(KeyEncryptionKey.SECRET_KEY);
+      byte[] key = keyB64 == null ? null : Base64.getDecoder().decode(keyB64);
+      return KeyEncryptionKey.from(key, decoded(data, KeyEncryptionKey.SECRET_KEY_ID));
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, "encryption key Secret "
+          + spec.encryption.keySecret + " holds data that is not base64");
+    }
+  }
+
+  private void checkKeyOpensNewestBackup(BackupCatalog catalog, String folder, KeyEncryptionKey kek) throws BackupFailure {
+    BackupManifest newest = null;
+    for (BackupCatalog.BackupRef ref : catalog.list(folder)) {
+      try {
+        BackupManifest m = catalog.read(ref);
+        if (kek.keyId().equals(m.keyId()) && m.wrappedDataKey() != null
+            && (newest == null || Comparator.nullsFirst(String::compareTo).compare(m.completedAt(), newest.completedAt()) > 0)) {
+          newest = m;
+        }
+      } catch (java.io.IOException e) {
+        // an unreadable manifest says nothing about the key
+      }
+    }
+    if (newest != null) {
+      try {
+        kek.checkOpens(newest.keyId(), newest.wrappedDataKey());
+      } catch (WrongKeyException e) {
+        throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_MISMATCH, "encryption key '" + kek.keyId()
+            + "' does not open backup " + newest.backup() + ", written with a key of the same id: the key Secret was"
+            + " replaced; restore the original key or give the new one a new keyId");
+      }
+    }
+  }
+
+  private Map<String, String> secretData(String namespace, String name, String reason, String what) throws BackupFailure {
+    if (namespace == null || name == null) {
+      throw new BackupFailure(reason, what + " is not set");
+    }
+    Secret secret = local.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      throw new BackupFailure(reason, what + " (" + namespace + "/" + name + ") does not exist on this cluster");
+    }
+    return secret.getData() == null ? Map.of() : secret.getData();
+  }
+
+  private static String decoded(Map<String, String> data, String key) {
+    String v = data.get(key);
+    return v == null ? null : new String(Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8).strip();
+  }
+
+  /** Folder under which this cluster's backups of one hosted cluster live (for the key check). */
+  public static String hostedClusterFolder(BackupStoreSpec spec, String cluster, String hcNamespace, String hcName) {
+    return new BackupLayout(spec.prefix, cluster, hcNamespace, hcName, "x").folder().replaceFirst("x/$", "");
+  }
+
+  static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}
