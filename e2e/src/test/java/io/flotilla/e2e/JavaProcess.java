@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs a main class of ours in a separate JVM with the test classpath: the way users and deployments run it. */
-final class JavaProcess {
+public final class JavaProcess {
   private JavaProcess() {}
 
-  static Process start(Path logFile, Map<String, String> env, String mainClass, String... args) throws IOException {
+  public static Process start(Path logFile, Map<String, String> env, String mainClass, String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");

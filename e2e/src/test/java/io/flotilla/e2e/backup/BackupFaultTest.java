@@ -1,0 +1,256 @@
+package io.flotilla.e2e.backup;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flotilla.agent.backup.BackupFailure;
+import io.flotilla.agent.backup.BackupJournal;
+import io.flotilla.agent.backup.StoreConnector;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.common.Time;
+import io.flotilla.api.dr.v1alpha1.BackupStore;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
+import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.e2e.JavaProcess;
+import io.flotilla.sandbox.Fleet;
+import io.flotilla.sandbox.etcd.EtcdLauncher;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+
+import static io.flotilla.e2e.backup.BackupHarness.CLUSTER;
+import static io.flotilla.e2e.backup.BackupHarness.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Backups that go wrong. Each ends with the hosted cluster resumed exactly as it was, no manifest.json, no multipart
+ * upload left open, and the record Failed with a reason; problems that preflight can see are caught before anything is
+ * paused.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BackupFaultTest {
+  private static final String AGENT_MAIN = "io.flotilla.agent.SpokeAgentMain";
+
+  @TempDir
+  static Path dir;
+  Fleet fleet;
+  BackupHarness h;
+
+  @BeforeAll
+  void up() {
+    try {
+      EtcdLauncher.findEtcd();
+    } catch (RuntimeException e) {
+      assumeTrue(false, "no etcd: " + e.getMessage());
+    }
+    // 6 MiB of etcd data: at 1 MiB/s the snapshot takes several seconds, long enough to break it on purpose.
+    fleet = Fleet.up(Fleet.Options.defaults(dir.resolve("fleet")).withClusters(1).withHostedPerCluster(4)
+        .withEtcdSeedBytes(6L << 20).withHeartbeat(Duration.ofSeconds(1), 5), line -> { });
+    h = new BackupHarness(fleet);
+  }
+
+  @AfterAll
+  void down() {
+    if (fleet != null) {
+      fleet.close();
+    }
+  }
+
+  @AfterEach
+  void normalAgent() {
+    fleet.stopAgent(CLUSTER);
+    fleet.startAgent(CLUSTER);
+  }
+
+  @Test
+  void objectStoreFailingMidUploadAbortsTheUploadAndResumes() {
+    fleet.stopAgent(CLUSTER);
+    fleet.startAgent(CLUSTER, c -> c, failingUploadParts(StoreConnector.AWS_SDK));
+    HostedClusterBackup done;
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-1")) {
+      done = h.awaitEnd(h.create("hc-1", s -> { }));
+      assertThat(pause.values()).as("paused with a deadline, then put back").hasSize(3).last().isNull();
+    }
+    assertFailed(done, BackupFailure.UPLOAD_FAILED);
+    assertNothingLeft("hc-1", done);
+  }
+
+  @Test
+  void unreachableObjectStoreFailsBeforePausing() {
+    BackupStore unreachable = fleet.hub().resources(BackupStore.class).withName(Fleet.BACKUP_STORE).get();
+    unreachable.setMetadata(new ObjectMetaBuilder().withName("unreachable").build());
+    unreachable.getSpec().endpoint = "http://127.0.0.1:9"; // discard port: nothing listens
+    fleet.hub().resource(unreachable).create();
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-1")) {
+      HostedClusterBackup done = h.awaitEnd(h.create("hc-1", s -> s.store = "unreachable"));
+      assertFailed(done, BackupFailure.STORE_UNREACHABLE);
+      assertThat(pause.values()).as("nothing paused").containsExactly((String) null);
+    }
+  }
+
+  @Test
+  void etcdDyingMidSnapshotFailsAndResumesThenAnUnreachableEtcdIsCaughtBeforePausing() {
+    fleet.stopAgent(CLUSTER);
+    fleet.startAgent(CLUSTER, c -> c.withBackup(c.backup().withBandwidthLimit(1L << 20)), StoreConnector.AWS_SDK);
+    HostedClusterBackup done;
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-3")) {
+      HostedClusterBackup b = h.create("hc-3", s -> { });
+      h.awaitStep(b, "Snapshot");
+      fleet.simulator(CLUSTER).etcdFor(NS, "hc-3").orElseThrow().close();
+      done = h.awaitEnd(b);
+      await().atMost(Duration.ofSeconds(5)).until(() -> pause.values().get(pause.values().size() - 1) == null);
+    }
+    assertFailed(done, BackupFailure.SNAPSHOT_FAILED);
+    assertNothingLeft("hc-3", done);
+
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-3")) {
+      HostedClusterBackup again = h.awaitEnd(h.create("hc-3", s -> { }));
+      assertFailed(again, BackupFailure.ETCD_UNREACHABLE);
+      assertThat(pause.values()).as("nothing paused").containsExactly((String) null);
+    }
+  }
+
+  /**
+   * A real agent process, killed with SIGKILL mid-snapshot: the deadline ends the pause without it; the agent that
+   * starts next finds its journal, puts pausedUntil back, aborts the upload and marks the backup Failed.
+   */
+  @Test
+  void agentKilledMidSnapshotIsResumedByTheDeadlineAndMarkedFailedOnRestart() throws Exception {
+    fleet.stopAgent(CLUSTER);
+    Path fleetDir = dir.resolve("fleet");
+    Process agent = JavaProcess.start(dir.resolve("agent.log"), Map.of(), AGENT_MAIN,
+        "--hub-kubeconfig", fleetDir.resolve("agents").resolve(CLUSTER + "-hub.kubeconfig").toString(),
+        "--kubeconfig", fleetDir.resolve(CLUSTER + ".kubeconfig").toString(), "--cluster-name", CLUSTER,
+        "--heartbeat-interval", "1s", "--backup-bandwidth-limit", "1Mi");
+    HostedClusterBackup b;
+    try {
+      b = h.create("hc-2", s -> s.maxPauseWindow = "6s");
+      h.awaitStep(b, "Snapshot");
+      assertThat(h.danglingUploads(h.folder("hc-2", b.getMetadata().getName()))).isEqualTo(1);
+    } finally {
+      agent.destroyForcibly().waitFor();
+    }
+    String deadline = h.pausedUntil("hc-2");
+    assertThat(deadline).as("killed while paused with a deadline").isNotNull().isNotEqualTo("true");
+    assertThat(Time.parse(deadline)).isBefore(Instant.now().plusSeconds(7));
+    assertThat(h.get(b.getMetadata().getName()).getStatus().phase).isEqualTo(Phase.InProgress);
+    assertThat(h.objectKeys(h.folder("hc-2", b.getMetadata().getName()))).noneMatch(k -> k.endsWith("manifest.json"));
+
+    // No agent: HyperShift itself resumes reconciliation at the deadline.
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      HostedCluster hc = h.hostedCluster("hc-2");
+      return Conditions.isTrue(hc.getStatus().conditions, HostedCluster.RECONCILIATION_ACTIVE);
+    });
+
+    fleet.startAgent(CLUSTER);
+    HostedClusterBackup failed = h.awaitEnd(b);
+    assertFailed(failed, BackupFailure.AGENT_RESTARTED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.pausedUntil("hc-2") == null);
+    assertNothingLeft("hc-2", failed);
+  }
+
+  @Test
+  void missingOrWrongEncryptionKeyIsDetectedBeforePausing() {
+    HostedClusterBackup good = h.awaitEnd(h.create("hc-4", s -> { }));
+    assertThat(good.getStatus().phase).isEqualTo(Phase.Completed);
+    Secret original = h.spoke().secrets().inNamespace(Fleet.AGENT_NAMESPACE).withName(Fleet.ENCRYPTION_KEY_SECRET).get();
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-4")) {
+      // Same key id, other bytes: the newest backup written with that id does not open.
+      byte[] other = new byte[32];
+      new SecureRandom().nextBytes(other);
+      h.spoke().secrets().inNamespace(Fleet.AGENT_NAMESPACE).withName(Fleet.ENCRYPTION_KEY_SECRET).patch(
+          PatchContext.of(PatchType.JSON_MERGE),
+          "{\"data\":{\"key\":\"" + Base64.getEncoder().encodeToString(other) + "\"}}");
+      assertFailed(h.awaitEnd(h.create("hc-4", s -> { })), BackupFailure.ENCRYPTION_KEY_MISMATCH);
+
+      h.spoke().secrets().inNamespace(Fleet.AGENT_NAMESPACE).withName(Fleet.ENCRYPTION_KEY_SECRET).delete();
+      await().until(() -> h.spoke().secrets().inNamespace(Fleet.AGENT_NAMESPACE).withName(Fleet.ENCRYPTION_KEY_SECRET).get() == null);
+      HostedClusterBackup missing = h.awaitEnd(h.create("hc-4", s -> { }));
+      assertFailed(missing, BackupFailure.ENCRYPTION_KEY_INVALID);
+      assertThat(message(missing)).contains(Fleet.ENCRYPTION_KEY_SECRET).contains("does not exist");
+
+      assertThat(pause.values()).as("nothing paused").containsExactly((String) null);
+    } finally {
+      h.spoke().secrets().inNamespace(Fleet.AGENT_NAMESPACE).resource(new SecretBuilder(original)
+          .editMetadata().withResourceVersion(null).endMetadata().build()).createOr(op -> op.update());
+    }
+  }
+
+  @Test
+  void backupOfAMissingHostedClusterOrStoreFailsWithAClearConditionAndPausesNothing() {
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-1")) {
+      HostedClusterBackup noHc = h.awaitEnd(h.create("hc-404", s -> { }));
+      assertFailed(noHc, BackupFailure.HOSTED_CLUSTER_NOT_FOUND);
+      assertThat(message(noHc)).contains("clusters/hc-404").contains("does not exist");
+
+      HostedClusterBackup noStore = h.awaitEnd(h.create("hc-1", s -> s.store = "nowhere"));
+      assertFailed(noStore, BackupFailure.STORE_NOT_FOUND);
+      assertThat(message(noStore)).contains("BackupStore nowhere does not exist");
+
+      assertThat(pause.values()).as("nothing paused").containsExactly((String) null);
+    }
+  }
+
+  // ---- helpers
+
+  private void assertFailed(HostedClusterBackup b, String reason) {
+    assertThat(b.getStatus().phase).as(String.valueOf(b.getStatus().conditions)).isEqualTo(Phase.Failed);
+    var completed = Conditions.find(b.getStatus().conditions, HostedClusterBackup.CONDITION_COMPLETED).orElseThrow();
+    assertThat(completed.getStatus()).isEqualTo(Conditions.FALSE);
+    assertThat(completed.getReason()).as(completed.getMessage()).isEqualTo(reason);
+    assertThat(completed.getMessage()).isNotBlank();
+    assertThat(b.getStatus().completedAt).isNotNull();
+  }
+
+  private static String message(HostedClusterBackup b) {
+    return Conditions.find(b.getStatus().conditions, HostedClusterBackup.CONDITION_COMPLETED).orElseThrow().getMessage();
+  }
+
+  private void assertNothingLeft(String hostedCluster, HostedClusterBackup b) {
+    String folder = h.folder(hostedCluster, b.getMetadata().getName());
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      assertThat(h.objectKeys(folder)).as("objects under " + folder).isEmpty();
+      assertThat(h.danglingUploads(folder)).as("open multipart uploads").isZero();
+      assertThat(h.spoke().configMaps().inNamespace(Fleet.AGENT_NAMESPACE).withLabel(BackupJournal.LABEL, "true")
+          .list().getItems()).as("journal entries").isEmpty();
+    });
+    assertThat(h.pausedUntil(hostedCluster)).isNull();
+  }
+
+  /** The real S3 client, except that every UploadPart fails as a dropped connection would. */
+  private static StoreConnector.S3Factory failingUploadParts(StoreConnector.S3Factory real) {
+    return (store, accessKey, secretKey) -> {
+      S3Client client = real.create(store, accessKey, secretKey);
+      return (S3Client) Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class},
+          (proxy, method, args) -> {
+            if (method.getName().equals("uploadPart")) {
+              throw SdkClientException.create("connection reset by peer (injected)");
+            }
+            try {
+              return method.invoke(client, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    };
+  }
+}
