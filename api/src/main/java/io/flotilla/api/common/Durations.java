@@ -34,7 +34,7 @@ public final class Durations {
       };
       nanos = nanos.add(amount.multiply(BigDecimal.valueOf(unit)));
     }
-    return Duration.ofNanos(nanos.longValueExact());
+    return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.DOWN).longValueExact());
   }
 
   /** Like {@link #parse}, but {@code null}/blank gives {@code fallback}. */

@@ -7,8 +7,6 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
 import io.flotilla.api.common.Validation;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -51,8 +49,6 @@ public final class AddOnValidation {
   }
 
   private static final Pattern SEMVER = Pattern.compile(Validation.SEMVER);
-  private static final Pattern DURATION = Pattern.compile(Validation.DURATION);
-  private static final Pattern DURATION_PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ns|us|ms|s|m|h)");
   private static final Pattern COUNT = Pattern.compile("^[0-9]+$");
   private static final Pattern PERCENT = Pattern.compile("^([0-9]+)%$");
 
@@ -331,26 +327,11 @@ public final class AddOnValidation {
    * "500ms"), matching {@link Validation#DURATION}; empty when malformed.
    */
   public static Optional<Duration> parseDuration(String value) {
-    if (value == null || !DURATION.matcher(value).matches()) {
-      return Optional.empty();
-    }
-    BigDecimal nanos = BigDecimal.ZERO;
-    Matcher m = DURATION_PART.matcher(value);
-    while (m.find()) {
-      long unit = switch (m.group(2)) {
-        case "ns" -> 1L;
-        case "us" -> 1_000L;
-        case "ms" -> 1_000_000L;
-        case "s" -> 1_000_000_000L;
-        case "m" -> 60_000_000_000L;
-        default -> 3_600_000_000_000L; // "h"
-      };
-      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit)));
-    }
     try {
-      return Optional.of(Duration.ofNanos(nanos.setScale(0, RoundingMode.DOWN).longValueExact()));
-    } catch (ArithmeticException e) {
-      return Optional.empty(); // beyond ~292 years, as in Go
+      return Optional.of(io.flotilla.api.common.Durations.parse(value));
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      return Optional.empty(); // malformed, or beyond ~292 years as in Go
     }
   }
+
 }
