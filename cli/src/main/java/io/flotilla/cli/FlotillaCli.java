@@ -4,10 +4,13 @@ import io.flotilla.api.common.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+
 /** The {@code flotilla} command. */
 @Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaCli.Version.class,
     description = "Keeps fleets of HyperShift management clusters safe to change and safe to lose.",
-    subcommands = {SandboxCommand.class, StatusCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SandboxCommand.class, StatusCommand.class, ClusterCommand.class, BackupCommand.class,
+        CommandLine.HelpCommand.class})
 public final class FlotillaCli {
 
   public static void main(String[] args) {
@@ -16,7 +19,18 @@ public final class FlotillaCli {
 
   /** Runs the command line and returns the exit code, so tests need no System.exit. */
   public static int run(String... args) {
+    return execute(new CommandLine(new FlotillaCli()), args);
+  }
+
+  /** As {@link #run(String...)}, writing to {@code out} and {@code err}: tests read what a person would see. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new FlotillaCli());
+    cli.setOut(out);
+    cli.setErr(err);
+    return execute(cli, args);
+  }
+
+  private static int execute(CommandLine cli, String... args) {
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       // Users get one clear line; the stack trace is for --verbose-style debugging via the log file.
       cmd.getErr().println("error: " + CliErrors.describe(e));

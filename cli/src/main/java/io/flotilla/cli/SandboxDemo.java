@@ -1,6 +1,7 @@
 package io.flotilla.cli;
 
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.sandbox.Fleet;
 
 import java.io.PrintWriter;
@@ -16,7 +17,9 @@ final class SandboxDemo {
   private final PrintWriter out;
   private final Instant began = Instant.now();
   private int step;
-  private static final int STEPS = 4;
+  private static final int STEPS = 5;
+  /** Ample for the demo's few MiB of etcd; a backup that takes longer has gone wrong. */
+  private static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(2);
 
   SandboxDemo(PrintWriter out) { this.out = out; }
 
@@ -46,20 +49,46 @@ final class SandboxDemo {
       Fleet.await(options.heartbeat().multipliedBy(10), victim + " to become Available again", () -> fleet.isAvailable(victim));
       detail(victim + ": agent restarted, Available again after " + Duration.between(restarted, Instant.now()).toMillis() + "ms");
 
+      String source = fleet.clusterNames().get(0);
+      List<String> hosted = fleet.hostedClusters(source);
+      heading("Backup: `flotilla backup create --wait` of " + (hosted.isEmpty() ? "a hosted cluster" : Fleet.HOSTED_CLUSTER_NAMESPACE
+          + "/" + hosted.get(0)) + " on " + source + " (paused with a deadline, etcd snapshot encrypted to S3, resumed)");
+      Boolean backedUp = backup(fleet, source, hosted);
+
       heading("Fleet");
       List<ManagementCluster> clusters = fleet.hub().resources(ManagementCluster.class).list().getItems();
       out.print(FleetTable.of(clusters, Instant.now()).render());
       long available = fleet.clusterNames().stream().filter(fleet::isAvailable).count();
-      out.printf("%n%d of %d management clusters Available, %d hosted clusters, demo took %ds%n", available,
+      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, demo took %ds%n", available,
           clusters.size(), fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
-          Duration.between(began, Instant.now()).toSeconds());
+          backedUp == null ? "skipped" : backedUp ? "completed" : "FAILED", Duration.between(began, Instant.now()).toSeconds());
       out.flush();
-      return available == clusters.size() ? 0 : 1;
+      return available == clusters.size() && !Boolean.FALSE.equals(backedUp) ? 0 : 1;
     } catch (IllegalStateException e) {
       out.println("demo failed: " + e.getMessage());
       out.flush();
       return 1;
     }
+  }
+
+  /**
+   * Exactly what `flotilla backup create <cluster> <ns>/<hc> --wait` does, with its progress as demo lines; whether
+   * it completed, or null when there is nothing to back up.
+   */
+  private Boolean backup(Fleet fleet, String cluster, List<String> hosted) {
+    if (hosted.isEmpty()) {
+      detail(cluster + " has no hosted cluster (--hosted-per-cluster 0): nothing to back up");
+      return null;
+    }
+    BackupRequest request = BackupRequest.parse(cluster, Fleet.HOSTED_CLUSTER_NAMESPACE + "/" + hosted.get(0),
+        Fleet.BACKUP_STORE, null, null, false, Instant.now());
+    BackupCreation creation = new BackupCreation(new HubBackups(fleet.hub()));
+    HostedClusterBackup created = creation.create(request);
+    detail("backup " + BackupDescription.id(created) + " created on the hub; " + cluster + "'s agent runs it");
+    BackupCreation.Outcome outcome = creation.follow(created, BACKUP_TIMEOUT,
+        BackupProgress.lineByLine(line -> detail("  " + line)));
+    detail(outcome.line());
+    return outcome.completed();
   }
 
   private static String heartbeat(Fleet fleet, String cluster) {

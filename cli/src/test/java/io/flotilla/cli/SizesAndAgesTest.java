@@ -23,6 +23,13 @@ class SizesAndAgesTest {
   }
 
   @ParameterizedTest
+  @CsvSource({"0,0B", "1023,1023B", "1024,1Ki", "1536,1.5Ki", "1782579,1.7Mi", "4194304,4Mi", "1048575,1Mi",
+      "1073741824,1Gi"})
+  void printsSizesInBinaryUnits(long bytes, String text) {
+    assertThat(Sizes.format(bytes)).isEqualTo(text);
+  }
+
+  @ParameterizedTest
   @CsvSource({"0,0s", "45,45s", "119,119s", "120,2m", "192,3m12s", "3600,1h", "7500,2h5m", "356400,4d3h"})
   void printsAgesAsKubectlDoes(long seconds, String age) {
     assertThat(Ages.of(Duration.ofSeconds(seconds))).isEqualTo(age);
