@@ -4,8 +4,12 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.flotilla.hub.addon.FleetAddOnReconciler;
+import io.flotilla.hub.addon.ManagedAddOnReconciler;
 import io.flotilla.hub.cluster.ClusterAvailability;
 import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.flotilla.hub.webhook.AdmissionWebhook;
+import io.flotilla.hub.webhook.AdmissionWebhookConfig;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import org.slf4j.Logger;
@@ -16,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The hub-manager: a JOSDK Operator on the hub client (SSA off, the client stays open on stop) with the
- * ManagementCluster controller, leader-elected through the Lease {@value #LEADER_LEASE}.
+ * ManagementCluster controller and the add-on controllers (FleetAddOn, ManagedAddOn), leader-elected through the Lease
+ * {@value #LEADER_LEASE}.
  *
  * <p>Leadership: JOSDK 5.2.3 calls System.exit(1) when leadership stops unless
  * {@code LeaderElectionConfigurationBuilder.withExitOnStopLeading(false)}. It also "stops leading" when the operator
@@ -33,12 +38,23 @@ public class HubManager implements AutoCloseable {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final AtomicBoolean leading = new AtomicBoolean();
   private final AtomicBoolean lostLeadership = new AtomicBoolean();
+  private final AdmissionWebhookConfig webhookConfig;
   private Operator operator;
+  private AdmissionWebhook webhook;
 
   public HubManager(KubernetesClient hub, HubManagerConfig config) {
+    this(hub, config, null);
+  }
+
+  /** @param webhook the admission webhook's settings; null runs without a webhook */
+  public HubManager(KubernetesClient hub, HubManagerConfig config, AdmissionWebhookConfig webhook) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.config = Objects.requireNonNull(config, "config");
+    this.webhookConfig = webhook;
   }
+
+  /** The running admission webhook, or null. */
+  public synchronized AdmissionWebhook webhook() { return webhook; }
 
   public HubManagerConfig config() { return config; }
 
@@ -72,6 +88,13 @@ public class HubManager implements AutoCloseable {
     });
     op.register(new ManagementClusterReconciler(hub, new ClusterAvailability(config.graceHeartbeats()),
         config.defaultLeaseDuration()));
+    op.register(new FleetAddOnReconciler(hub));
+    op.register(new ManagedAddOnReconciler(hub));
+    // Every replica serves admission (the TLS Secret coordinates them), not only the leader.
+    if (webhookConfig != null) {
+      webhook = new AdmissionWebhook(hub, webhookConfig);
+      webhook.start();
+    }
     op.start();
     if (!config.leaderElection()) {
       leading.set(true);
@@ -120,6 +143,10 @@ public class HubManager implements AutoCloseable {
     if (operator != null) {
       operator.stop();
       operator = null;
+    }
+    if (webhook != null) {
+      webhook.close();
+      webhook = null;
     }
     leading.set(false);
   }

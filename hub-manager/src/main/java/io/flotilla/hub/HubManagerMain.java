@@ -30,6 +30,16 @@ public class HubManagerMain implements Callable<Integer> {
   @Option(names = "--lease-namespace", defaultValue = "flotilla-system", description = "Namespace of the leader-election lease (default: ${DEFAULT-VALUE}).")
   String leaseNamespace;
 
+  @Option(names = "--webhook-port", defaultValue = "9443",
+      description = "HTTPS port of the admission webhook; -1 turns it off (default: ${DEFAULT-VALUE}).")
+  int webhookPort;
+
+  @Option(names = "--webhook-extra-san", split = ",", description = "More DNS names/IPs for the webhook certificate.")
+  java.util.List<String> webhookExtraSans = new java.util.ArrayList<>();
+
+  @Option(names = "--webhook-url-host", description = "The API server calls https://HOST:PORT instead of the flotilla-webhook Service.")
+  String webhookUrlHost;
+
   @Option(names = "--identity", description = "Leader-election identity (default: hostname).")
   String identity;
 
@@ -91,7 +101,9 @@ public class HubManagerMain implements Callable<Integer> {
       hc = hc.withIdentity(identity);
     }
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-         HubManager manager = new HubManager(client, hc)) {
+         HubManager manager = new HubManager(client, hc, webhookPort < 0 ? null
+             : io.flotilla.hub.webhook.AdmissionWebhookConfig.defaults().withPort(webhookPort)
+                 .withNamespace(leaseNamespace).withExtraNames(webhookExtraSans).withUrlHost(webhookUrlHost))) {
       try {
         manager.start();
       } catch (KubernetesClientException e) {
