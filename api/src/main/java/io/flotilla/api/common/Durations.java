@@ -42,6 +42,11 @@ public final class Durations {
     return value == null || value.isBlank() ? fallback : parse(value);
   }
 
+  /** Seconds with millisecond precision, a valid Go duration: {@code 1.234s}. */
+  public static String formatMillis(Duration d) {
+    return String.format(java.util.Locale.ROOT, "%d.%03ds", d.toSeconds(), d.toMillisPart());
+  }
+
   /** Kubernetes-style text for a duration: {@code 1h30m0s} is written {@code 1h30m}, {@code 90s} as {@code 1m30s}. */
   public static String format(Duration d) {
     if (d.compareTo(Duration.ofSeconds(1)) < 0) {

@@ -38,5 +38,7 @@ class DurationsTest {
     assertEquals("1m30s", Durations.format(Duration.ofSeconds(90)));
     assertEquals("0ms", Durations.format(Duration.ZERO));
     assertEquals("250ms", Durations.format(Duration.ofMillis(250)));
+    assertEquals("1.234s", Durations.formatMillis(Duration.ofMillis(1234)));
+    assertEquals(Duration.ofMillis(1234), Durations.parse(Durations.formatMillis(Duration.ofMillis(1234))));
   }
 }

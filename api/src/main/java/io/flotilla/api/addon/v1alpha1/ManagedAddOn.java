@@ -11,12 +11,13 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Group(AddOnRelease.GROUP)
 @Version(AddOnRelease.VERSION)
 @ShortNames({"mao"})
+// Columns appear in this order (io.flotilla.api.crd.PrinterColumnOrder; DESIGN: DESIRED, CURRENT, PHASE, STARTED, COMPLETED).
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".status.desiredVersion")
 @AdditionalPrinterColumn(name = "Current", jsonPath = ".status.currentVersion")
-@AdditionalPrinterColumn(name = "Operation", jsonPath = ".status.operation.type")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.operation.phase")
 @AdditionalPrinterColumn(name = "Started", jsonPath = ".status.operation.startedAt", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Completed", jsonPath = ".status.operation.completedAt", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Operation", jsonPath = ".status.operation.type")
 @AdditionalPrinterColumn(name = "Pinned", jsonPath = ".spec.version", priority = 1)
 public class ManagedAddOn extends CustomResource<ManagedAddOnSpec, ManagedAddOnStatus> implements Namespaced {
   public static final String AVAILABLE = "Available";

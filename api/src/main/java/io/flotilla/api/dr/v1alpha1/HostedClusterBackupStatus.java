@@ -15,6 +15,8 @@ public class HostedClusterBackupStatus {
   public String completedAt;
   public String pausedAt;
   public String resumedAt;
+  @JsonPropertyDescription("How long the hosted cluster was paused, with millisecond precision (pausedAt/resumedAt have whole seconds), e.g. 1.234s.")
+  public String pauseWindow;
   public Location location;
   public Snapshot snapshot;
   public Progress progress;

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "Completed", jsonPath = ".status.completedAt", type = AdditionalPrinterColumn.Type.DATE)
 public class HostedClusterRestore extends CustomResource<HostedClusterRestoreSpec, HostedClusterRestoreStatus>
     implements Namespaced {
+  public static final String CONDITION_COMPLETED = "Completed";
   @Override
   protected HostedClusterRestoreSpec initSpec() { return new HostedClusterRestoreSpec(); }
 

@@ -1,5 +1,8 @@
 package io.flotilla.api.dr.v1alpha1;
 
+import io.flotilla.api.common.Validation;
+import io.fabric8.generator.annotation.Pattern;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -17,6 +20,10 @@ public class HostedClusterRestoreSpec {
   public NamespacedName hostedCluster;
 
   public Boolean latest;
+
+  @Pattern(Validation.DNS1123_SUBDOMAIN)
+  @JsonPropertyDescription("BackupStore holding the backup. The agent finds the backup in the bucket, so a backup taken on another cluster restores here without reading that cluster's namespace.")
+  public String store;
 
   @JsonPropertyDescription("Resume reconciliation of the restored HostedCluster once verified (default true).")
   public Boolean resume;

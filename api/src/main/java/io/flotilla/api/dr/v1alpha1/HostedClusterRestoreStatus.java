@@ -1,6 +1,7 @@
 package io.flotilla.api.dr.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -12,10 +13,24 @@ public class HostedClusterRestoreStatus {
   public Phase phase;
   public String startedAt;
   public String completedAt;
+  @JsonPropertyDescription("The backup this restore used, as found in the bucket.")
+  public Source source;
+  @JsonPropertyDescription("Current step: Resolving, Verifying, Creating, Restoring, WaitingForAvailable, Verifying etcd, Done, Failed.")
+  public String step;
   public Verification verification;
   public List<Condition> conditions = new ArrayList<>();
 
   public enum Phase { New, InProgress, Completed, Failed }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Source {
+    public String store;
+    public String keyPrefix;
+    public String backup;
+    public String cluster;
+    public Long etcdRevision;
+    public Long keys;
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Verification {

@@ -20,6 +20,12 @@ public class Agent extends CustomResource<Agent.Spec, Agent.Status> implements N
   public static final String SKIP_SPOKE_CLEANUP = "agent.agent-install.openshift.io/skip-spoke-cleanup";
   /** Label naming the AgentMachine the Agent is bound to. */
   public static final String AGENT_MACHINE_REF_LABEL = "agentMachineRef";
+  /** {@code status.debugInfo.state} of a host installed into a cluster (bound). */
+  public static final String STATE_ADDED_TO_EXISTING_CLUSTER = "added-to-existing-cluster";
+  /** {@code status.debugInfo.state} of a discovered host, ready to be bound to a cluster. */
+  public static final String STATE_KNOWN_UNBOUND = "known-unbound";
+  /** {@code status.debugInfo.state} of a host that was unbound and rebooted into discovery. */
+  public static final String STATE_DISCOVERING_UNBOUND = "discovering-unbound";
 
   @Override
   protected Spec initSpec() { return new Spec(); }
@@ -43,6 +49,19 @@ public class Agent extends CustomResource<Agent.Spec, Agent.Status> implements N
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Status extends Unmodelled {
     public DebugInfo debugInfo;
+    public Inventory inventory;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Inventory extends Unmodelled {
+    public SystemVendor systemVendor;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class SystemVendor extends Unmodelled {
+    public String manufacturer;
+    public String productName;
+    public String serialNumber;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -16,6 +16,8 @@ import io.flotilla.api.foreign.Unmodelled;
 public class AgentCluster extends CustomResource<AgentCluster.Spec, Void> implements Namespaced {
   /** Label the orphaned ClusterDeployment keeps so a re-created AgentCluster re-adopts it. */
   public static final String CLUSTER_DEPLOYMENT_REF_LABEL = "agentClusterRef";
+  /** cluster-api-provider-agent's finalizer on AgentCluster (hypershift.md §3.1). */
+  public static final String DEPROVISION_FINALIZER = "agentcluster.agent-install.openshift.io/deprovision";
 
   @Override
   protected Spec initSpec() { return new Spec(); }

@@ -2,6 +2,7 @@ package io.flotilla.api.foreign.capi;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Version;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -15,6 +16,8 @@ public class Cluster extends CustomResource<Cluster.Spec, Void> implements Names
   public static final String VERSION = "v1beta1";
   /** Annotation that pauses a CAPI object's controller (hypershift.md §1.3, §3.1). */
   public static final String PAUSED_ANNOTATION = "cluster.x-k8s.io/paused";
+  /** The CAPI cluster controller's finalizer; the §1.5 teardown strips it (hypershift.md §1.5 step 5). */
+  public static final String FINALIZER = "cluster.cluster.x-k8s.io";
 
   @Override
   protected Spec initSpec() { return new Spec(); }
@@ -22,5 +25,7 @@ public class Cluster extends CustomResource<Cluster.Spec, Void> implements Names
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Spec extends Unmodelled {
     public Boolean paused;
+    /** The infrastructure cluster: an AgentCluster on the Agent platform. */
+    public ObjectReference infrastructureRef;
   }
 }

@@ -11,6 +11,12 @@ import io.flotilla.api.foreign.Unmodelled;
 @Group("hive.openshift.io")
 @Version("v1")
 public class ClusterDeployment extends CustomResource<ClusterDeployment.Spec, Void> implements Namespaced {
+  /**
+   * assisted-service's finalizer: on deletion the Agents bound to the ClusterDeployment are unbound (returned to the
+   * InfraEnv) unless {@code spec.preserveOnDelete} is true (hypershift.md §3.3).
+   */
+  public static final String AI_DEPROVISION_FINALIZER = "clusterdeployments.agent-install.openshift.io/ai-deprovision";
+
   @Override
   protected Spec initSpec() { return new Spec(); }
 

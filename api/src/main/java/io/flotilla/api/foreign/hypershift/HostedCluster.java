@@ -69,6 +69,13 @@ public class HostedCluster extends CustomResource<HostedCluster.Spec, HostedClus
   public static class Platform extends Unmodelled {
     /** AWS, Agent, KubeVirt, None, ... */
     public String type;
+    public AgentPlatformSpec agent;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AgentPlatformSpec extends Unmodelled {
+    /** The InfraEnv namespace holding the Agents (hosts) this hosted cluster's NodePools bind (hypershift.md §3.4). */
+    public String agentNamespace;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
