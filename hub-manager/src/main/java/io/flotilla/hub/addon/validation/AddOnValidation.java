@@ -5,6 +5,7 @@ import io.flotilla.api.addon.v1alpha1.AddOnRelease;
 import io.flotilla.api.addon.v1alpha1.AddOnReleaseSpec;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
+import io.flotilla.api.common.SemanticVersion;
 import io.flotilla.api.common.Validation;
 
 import java.time.Duration;
@@ -115,58 +116,18 @@ public final class AddOnValidation {
   public static final Comparator<String> SEMVER_ORDER = AddOnValidation::compareVersions;
 
   public static int compareVersions(String a, String b) {
-    Matcher ma = SEMVER.matcher(a);
-    Matcher mb = SEMVER.matcher(b);
-    boolean va = ma.matches();
-    boolean vb = mb.matches();
+    boolean va = SemanticVersion.isValid(a);
+    boolean vb = SemanticVersion.isValid(b);
     if (!va || !vb) {
       return va == vb ? a.compareTo(b) : (va ? -1 : 1);
     }
-    int c = comparePrecedence(ma, mb);
+    int c = SemanticVersion.compare(a, b);
     return c != 0 ? c : a.compareTo(b);
   }
 
   /** Precedence only: 0 for versions that differ only in build metadata. */
   public static int comparePrecedence(String a, String b) {
-    Matcher ma = SEMVER.matcher(a);
-    Matcher mb = SEMVER.matcher(b);
-    if (!ma.matches() || !mb.matches()) {
-      throw new IllegalArgumentException("not a semantic version: " + (ma.matches() ? b : a));
-    }
-    return comparePrecedence(ma, mb);
-  }
-
-  private static int comparePrecedence(Matcher a, Matcher b) {
-    for (int g = 1; g <= 3; g++) {
-      int c = compareNumeric(a.group(g), b.group(g));
-      if (c != 0) {
-        return c;
-      }
-    }
-    String pa = a.group(4);
-    String pb = b.group(4);
-    if (pa == null || pb == null) {
-      // a pre-release has lower precedence than the normal version
-      return pa == null ? (pb == null ? 0 : 1) : -1;
-    }
-    String[] ia = pa.split("\\.");
-    String[] ib = pb.split("\\.");
-    for (int i = 0; i < Math.min(ia.length, ib.length); i++) {
-      boolean na = COUNT.matcher(ia[i]).matches();
-      boolean nb = COUNT.matcher(ib[i]).matches();
-      int c = na && nb ? compareNumeric(ia[i], ib[i])
-          : na != nb ? (na ? -1 : 1) // numeric identifiers have lower precedence than alphanumeric ones
-          : ia[i].compareTo(ib[i]);
-      if (c != 0) {
-        return c;
-      }
-    }
-    return Integer.compare(ia.length, ib.length);
-  }
-
-  /** Digits without leading zeros (the SEMVER pattern guarantees it), of any length. */
-  private static int compareNumeric(String a, String b) {
-    return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+    return SemanticVersion.compare(a, b);
   }
 
   // ---------------------------------------------------------------- releases
