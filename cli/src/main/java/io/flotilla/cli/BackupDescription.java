@@ -113,8 +113,15 @@ final class BackupDescription {
     return Duration.between(started, ended != null ? ended : now);
   }
 
-  /** resumedAt − pausedAt; null unless both are recorded. */
+  /** status.pauseWindow (ms precision), else resumedAt − pausedAt; null unless recorded. */
   static Duration pauseWindow(HostedClusterBackupStatus s) {
+    if (s != null && s.pauseWindow != null) {
+      try {
+        return io.flotilla.api.common.Durations.parse(s.pauseWindow);
+      } catch (IllegalArgumentException e) {
+        // fall back to the timestamps
+      }
+    }
     Instant paused = s == null ? null : Time.parse(s.pausedAt);
     Instant resumed = s == null ? null : Time.parse(s.resumedAt);
     return paused == null || resumed == null ? null : Duration.between(paused, resumed);
@@ -125,7 +132,7 @@ final class BackupDescription {
     if (pause == null) {
       return "for an unknown time";
     }
-    return pause.isZero() ? "<1s" : Ages.of(pause);
+    return pause.isZero() ? "<1s" : pause.toSeconds() < 10 ? io.flotilla.api.common.Durations.formatMillis(pause) : Ages.of(pause);
   }
 
   private static String sizeOrUnknown(Long bytes) {

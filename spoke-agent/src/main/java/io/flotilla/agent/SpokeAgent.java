@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flotilla.agent.backup.BackupController;
 import io.flotilla.agent.backup.StoreConnector;
+import io.flotilla.agent.addon.ManagedAddOnController;
 import io.flotilla.agent.hub.Heartbeat;
+import io.flotilla.agent.restore.RestoreController;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,9 @@ public class SpokeAgent implements AutoCloseable {
   private final AgentConfig config;
   private final StoreConnector.S3Factory s3Factory;
   private Heartbeat heartbeat;
+  private ManagedAddOnController addOns;
   private BackupController backups;
+  private RestoreController restores;
 
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
     this(hub, local, config, StoreConnector.AWS_SDK);
@@ -65,21 +69,38 @@ public class SpokeAgent implements AutoCloseable {
     }
     heartbeat = new Heartbeat(hub, local, config, identity(config.clusterName()));
     heartbeat.start();
+    addOns = new ManagedAddOnController(hub, local, config.clusterName());
+    addOns.start();
     backups = new BackupController(hub, local, config, s3Factory, identity(config.clusterName()));
     backups.start();
+    restores = new RestoreController(hub, local, config, s3Factory);
+    restores.start();
     log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
         config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
   }
 
+  /** The restore controller, or null before start / after close. */
+  public synchronized RestoreController restores() { return restores; }
+
   /** The backup controller, or null before start / after close. */
   public synchronized BackupController backups() { return backups; }
 
+  /** The add-on controller, or null before start / after close. */
+  public synchronized ManagedAddOnController addOns() { return addOns; }
 
   /** The running heartbeat, or null before start / after close. */
   public synchronized Heartbeat heartbeat() { return heartbeat; }
 
   @Override
   public synchronized void close() {
+    if (restores != null) {
+      restores.close();
+      restores = null;
+    }
+    if (addOns != null) {
+      addOns.close();
+      addOns = null;
+    }
     if (backups != null) {
       backups.close();
       backups = null;

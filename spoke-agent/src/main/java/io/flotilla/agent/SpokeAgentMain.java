@@ -51,6 +51,16 @@ public class SpokeAgentMain implements Callable<Integer> {
       description = "Raw snapshot bytes per second read from a hosted cluster's etcd, e.g. 50Mi; 0 = unlimited (default).")
   String backupBandwidthLimit;
 
+  @Option(names = "--relay-tls-dir",
+      description = "Folder with tls.crt and tls.key (a mounted kubernetes.io/tls Secret) for the snapshot relay that serves restores to etcd-init; without it this agent cannot restore.")
+  Path relayTlsDir;
+
+  @Option(names = "--relay-port", defaultValue = "8443", description = "Port of the snapshot relay (default: ${DEFAULT-VALUE}).")
+  int relayPort;
+
+  @Option(names = "--relay-url", description = "Base URL etcd-init uses to reach the relay, e.g. the agent's Route (default: https://localhost:<port>).")
+  String relayUrl;
+
   private PrintWriter err;
   /** Counted down to stop a running agent (shutdown hook; tests). */
   final CountDownLatch stop = new CountDownLatch(1);
@@ -104,6 +114,18 @@ public class SpokeAgentMain implements Callable<Integer> {
       err.println("error: --backup-bandwidth-limit: " + e.getMessage());
       return EXIT_USAGE;
     }
+    io.flotilla.agent.restore.RelayConfig relay = null;
+    if (relayTlsDir != null) {
+      try {
+        relay = new io.flotilla.agent.restore.RelayConfig("0.0.0.0", relayPort, relayUrl,
+            io.flotilla.agent.restore.RelayConfig.serverContext(
+                java.nio.file.Files.readString(relayTlsDir.resolve("tls.crt")),
+                java.nio.file.Files.readString(relayTlsDir.resolve("tls.key"))));
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        err.println("error: --relay-tls-dir: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+    }
     Config hubConfig;
     Config localConfig;
     try {
@@ -122,7 +144,7 @@ public class SpokeAgentMain implements Callable<Integer> {
              : new KubernetesClientBuilder().withConfig(localConfig).build();
          SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version())
              .withBackup(io.flotilla.agent.backup.BackupConfig.defaults().withAgentNamespace(namespace)
-                 .withBandwidthLimit(bandwidth)))) {
+                 .withBandwidthLimit(bandwidth).withRelay(relay)))) {
       try {
         agent.start();
       } catch (UnknownClusterException e) {

@@ -151,8 +151,10 @@ public class ClusterRegistration {
         rule("addon.flotilla.io", List.of("managedaddons"), List.of("get", "list", "watch")),
         rule("addon.flotilla.io", List.of("managedaddons/status"), List.of("get", "patch", "update")),
         rule("dr.flotilla.io", List.of("hostedclusterbackups", "hostedclusterrestores"), List.of("get", "list", "watch")),
-        // metadata writes only for the agent's own finalizer, which holds a record until its objects are deleted
+        // metadata writes only for the agent's own finalizers: a backup record is held until its objects are deleted,
+        // a ManagedAddOn until the add-on is uninstalled from the spoke
         rule("dr.flotilla.io", List.of("hostedclusterbackups"), List.of("patch", "update")),
+        rule("addon.flotilla.io", List.of("managedaddons"), List.of("patch", "update")),
         rule("dr.flotilla.io", List.of("hostedclusterbackups/status", "hostedclusterrestores/status"),
             List.of("get", "patch", "update")),
         rule("coordination.k8s.io", List.of("leases"), List.of("get", "create", "update")),

@@ -1,5 +1,8 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -33,7 +36,7 @@ public final class BackupController implements AutoCloseable {
   private final KubernetesClient local;
   private final AgentConfig config;
   private final StoreConnector stores;
-  private final BackupRecords records;
+  private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
   private final BackupExecutor executor;
   private final BackupVerifier verifier;
   private final String executorId;
@@ -50,7 +53,8 @@ public final class BackupController implements AutoCloseable {
     // One id per process: a record InProgress under another id was interrupted by an agent restart.
     this.executorId = identity + "/" + UUID.randomUUID().toString().substring(0, 8);
     this.stores = new StoreConnector(hub, local, s3);
-    this.records = new BackupRecords(hub, clock, "flotilla-agent/" + config.clusterName());
+    this.records = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,
+        HostedClusterBackup.OBJECTS_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
         clock, executorId);
     this.verifier = new BackupVerifier(stores, records, clock);

@@ -1,5 +1,7 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.agent.hub.HubRecords;
+
 import com.google.common.util.concurrent.RateLimiter;
 import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -59,7 +61,7 @@ public final class BackupExecutor {
   private final String agentVersion;
   private final BackupConfig config;
   private final StoreConnector stores;
-  private final BackupRecords records;
+  private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
   private final BackupJournal journal;
   private final HostedClusterPauser pauser;
   private final ResourceCollector collector;
@@ -67,7 +69,7 @@ public final class BackupExecutor {
   private final String executorId;
 
   public BackupExecutor(KubernetesClient local, String cluster, String agentVersion, BackupConfig config,
-      StoreConnector stores, BackupRecords records, Clock clock, String executorId) {
+      StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records, Clock clock, String executorId) {
     this.local = Objects.requireNonNull(local);
     this.cluster = Objects.requireNonNull(cluster);
     this.agentVersion = agentVersion;
@@ -92,6 +94,7 @@ public final class BackupExecutor {
     Instant startedAt = clock.instant();
     records.updateStatus(ns, name, s -> {
       s.phase = Phase.InProgress;
+      s.observedGeneration = backup.getMetadata().getGeneration();
       s.startedAt = Time.format(startedAt);
       s.executor = executorId;
       s.progress = progress(s, "Preflight", null, null);
@@ -292,6 +295,7 @@ public final class BackupExecutor {
           Instant p = pausedAt;
           records.updateStatus(ns, name, s -> {
             s.resumedAt = Time.format(r);
+            s.pauseWindow = io.flotilla.api.common.Durations.formatMillis(Duration.between(p, r));
             Conditions.set(s.conditions, HostedClusterBackup.CONDITION_PAUSED, Conditions.FALSE, "Resumed",
                 "Paused for " + Duration.between(p, r).toMillis() + " ms", backup.getMetadata().getGeneration(), r);
           });

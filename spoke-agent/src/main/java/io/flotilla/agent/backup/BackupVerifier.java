@@ -1,5 +1,7 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.agent.hub.HubRecords;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flotilla.agent.storage.BackupCatalog;
@@ -43,10 +45,10 @@ public final class BackupVerifier {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final StoreConnector stores;
-  private final BackupRecords records;
+  private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
   private final Clock clock;
 
-  public BackupVerifier(StoreConnector stores, BackupRecords records, Clock clock) {
+  public BackupVerifier(StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records, Clock clock) {
     this.stores = Objects.requireNonNull(stores);
     this.records = Objects.requireNonNull(records);
     this.clock = Objects.requireNonNull(clock);

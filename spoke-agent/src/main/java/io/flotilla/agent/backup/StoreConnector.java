@@ -184,7 +184,7 @@ public final class StoreConnector {
     return new BackupLayout(spec.prefix, cluster, hcNamespace, hcName, "x").folder().replaceFirst("x/$", "");
   }
 
-  static String firstLine(String s) {
+  public static String firstLine(String s) {
     if (s == null) {
       return "";
     }

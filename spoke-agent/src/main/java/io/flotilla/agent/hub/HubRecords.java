@@ -1,4 +1,4 @@
-package io.flotilla.agent.backup;
+package io.flotilla.agent.hub;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.common.Time;
-import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
-import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,46 +20,53 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The agent's writes to HostedClusterBackup records on the hub: status (the agent is its only writer), the objects
- * finalizer, and events. Status writes are read-modify-write with the resource version, retried on conflict, so a
- * concurrent metadata change (a finalizer, an annotation) never loses either write.
+ * The agent's writes to the records it executes on the hub (HostedClusterBackup, HostedClusterRestore): status (the
+ * agent is its only writer), its finalizer, and events. Status writes are read-modify-write with the resource
+ * version, retried on conflict, so a concurrent metadata change (a finalizer, an annotation) never loses either write.
+ *
+ * @param <R> the record kind
+ * @param <S> its status
  */
-public final class BackupRecords {
-  private static final Logger log = LoggerFactory.getLogger(BackupRecords.class);
+public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
+  private static final Logger log = LoggerFactory.getLogger(HubRecords.class);
   private static final int ATTEMPTS = 5;
 
   private final KubernetesClient hub;
+  private final Class<R> kind;
+  private final java.util.function.Supplier<S> newStatus;
+  private final String finalizer;
   private final Clock clock;
   private final String component;
 
-  public BackupRecords(KubernetesClient hub, Clock clock, String component) {
+  /** @param finalizer the agent's finalizer on this kind, or null if it holds none */
+  public HubRecords(KubernetesClient hub, Class<R> kind, java.util.function.Supplier<S> newStatus, String finalizer,
+      Clock clock, String component) {
     this.hub = Objects.requireNonNull(hub);
+    this.kind = Objects.requireNonNull(kind);
+    this.newStatus = Objects.requireNonNull(newStatus);
+    this.finalizer = finalizer;
     this.clock = Objects.requireNonNull(clock);
     this.component = component;
   }
 
-  public HostedClusterBackup get(String namespace, String name) {
-    return hub.resources(HostedClusterBackup.class).inNamespace(namespace).withName(name).get();
+  public R get(String namespace, String name) {
+    return hub.resources(kind).inNamespace(namespace).withName(name).get();
   }
 
   /** Applies {@code change} to the current status and writes it; returns the written record, or null if it is gone. */
-  public HostedClusterBackup updateStatus(String namespace, String name, Consumer<HostedClusterBackupStatus> change) {
+  public R updateStatus(String namespace, String name, Consumer<S> change) {
     KubernetesClientException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      HostedClusterBackup current = get(namespace, name);
+      R current = get(namespace, name);
       if (current == null) {
         return null;
       }
       if (current.getStatus() == null) {
-        current.setStatus(new HostedClusterBackupStatus());
-      }
-      if (current.getStatus().conditions == null) {
-        current.getStatus().conditions = new ArrayList<>();
+        current.setStatus(newStatus.get());
       }
       change.accept(current.getStatus());
-      current.getStatus().observedGeneration = current.getMetadata().getGeneration();
       try {
-        return hub.resources(HostedClusterBackup.class).inNamespace(namespace).resource(current).updateStatus();
+        return hub.resources(kind).inNamespace(namespace).resource(current).updateStatus();
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -80,27 +87,27 @@ public final class BackupRecords {
 
   private void editFinalizers(String namespace, String name, boolean add) {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      HostedClusterBackup current = get(namespace, name);
+      R current = get(namespace, name);
       if (current == null) {
         return;
       }
       List<String> finalizers = new ArrayList<>(current.getMetadata().getFinalizers() == null ? List.of()
           : current.getMetadata().getFinalizers());
-      boolean has = finalizers.contains(HostedClusterBackup.OBJECTS_FINALIZER);
+      boolean has = finalizers.contains(finalizer);
       if (has == add) {
         return;
       }
       if (add) {
-        finalizers.add(HostedClusterBackup.OBJECTS_FINALIZER);
+        finalizers.add(finalizer);
       } else {
-        finalizers.remove(HostedClusterBackup.OBJECTS_FINALIZER);
+        finalizers.remove(finalizer);
       }
       // JSON Patch with a resourceVersion test: replaces the list (merge patch would append) and fails on a race.
       String patch = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":"
           + quote(current.getMetadata().getResourceVersion()) + "},"
           + "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":" + toJsonArray(finalizers) + "}]";
       try {
-        hub.resources(HostedClusterBackup.class).inNamespace(namespace).withName(name)
+        hub.resources(kind).inNamespace(namespace).withName(name)
             .patch(PatchContext.of(PatchType.JSON), patch);
         return;
       } catch (KubernetesClientException e) {
@@ -113,7 +120,7 @@ public final class BackupRecords {
   }
 
   /** A Kubernetes event on the record, in its namespace; best effort, never fails the backup. */
-  public void event(HostedClusterBackup backup, String type, String reason, String message) {
+  public void event(R backup, String type, String reason, String message) {
     try {
       String now = Time.format(clock.instant());
       hub.v1().events().inNamespace(backup.getMetadata().getNamespace()).resource(new EventBuilder()
@@ -136,6 +143,6 @@ public final class BackupRecords {
   }
 
   private static String toJsonArray(List<String> values) {
-    return values.stream().map(BackupRecords::quote).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    return values.stream().map(HubRecords::quote).collect(java.util.stream.Collectors.joining(",", "[", "]"));
   }
 }

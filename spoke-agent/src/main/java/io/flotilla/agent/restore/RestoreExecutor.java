@@ -1,0 +1,331 @@
+package io.flotilla.agent.restore;
+
+import io.etcd.jetcd.Client;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.flotilla.agent.backup.BackupFailure;
+import io.flotilla.agent.backup.EtcdAccess;
+import io.flotilla.agent.backup.StoreConnector;
+import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.agent.storage.BackupEncryption;
+import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.BackupManifest;
+import io.flotilla.agent.storage.Codec;
+import io.flotilla.agent.storage.EtcdState;
+import io.flotilla.agent.storage.IntegrityException;
+import io.flotilla.agent.storage.SnapshotReader;
+import io.flotilla.agent.storage.WrongKeyException;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.common.Time;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreSpec;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
+import io.flotilla.api.foreign.hypershift.HostedCluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Restores a backup onto this management cluster (DESIGN flow 3, hypershift.md §1.4 and §6.3): find the backup in the
+ * bucket → verify manifest and checksums (nothing is created before that passes) → namespaces and Secrets → worker
+ * objects (Agents, ClusterDeployment, AgentCluster), so the restored cluster re-adopts the same hosts → the
+ * HostedCluster, created with {@code restoreSnapshotURL} already set (the field is immutable), pointing at this
+ * agent's {@link SnapshotRelay} → wait for {@code EtcdSnapshotRestored} → NodePools → wait for Available → compare the
+ * restored etcd's revision and key count with the backup's.
+ */
+public final class RestoreExecutor {
+  private static final Logger log = LoggerFactory.getLogger(RestoreExecutor.class);
+  /** How long etcd-init may take to download: HyperShift's OADP plugin presigns for 1 h (hypershift.md §1.4). */
+  static final Duration URL_LIFETIME = Duration.ofHours(1);
+  static final String RESTORED_FROM_BACKUP = "hypershift.openshift.io/restored-from-backup";
+
+  /** Kinds restored before the HostedCluster, in order: the worker side first, so nothing new is provisioned. */
+  static final List<String> BEFORE_HOSTED_CLUSTER = List.of("Secret", "Agent", "ClusterDeployment", "AgentCluster");
+
+  private final KubernetesClient local;
+  private final StoreConnector stores;
+  private final HubRecords<HostedClusterRestore, HostedClusterRestoreStatus> records;
+  private final SnapshotRelay relay;
+  private final EtcdAccess etcd;
+  private final Clock clock;
+  private final Duration restoreTimeout;
+
+  public RestoreExecutor(KubernetesClient local, StoreConnector stores,
+      HubRecords<HostedClusterRestore, HostedClusterRestoreStatus> records, SnapshotRelay relay, EtcdAccess etcd,
+      Clock clock, Duration restoreTimeout) {
+    this.local = Objects.requireNonNull(local);
+    this.stores = Objects.requireNonNull(stores);
+    this.records = Objects.requireNonNull(records);
+    this.relay = relay;
+    this.etcd = Objects.requireNonNull(etcd);
+    this.clock = Objects.requireNonNull(clock);
+    this.restoreTimeout = Objects.requireNonNull(restoreTimeout);
+  }
+
+  public void execute(HostedClusterRestore restore) {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    Instant started = clock.instant();
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.InProgress;
+      s.observedGeneration = restore.getMetadata().getGeneration();
+      s.startedAt = Time.format(started);
+      s.step = "Resolving";
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.FALSE, "InProgress",
+          "Restore is running", restore.getMetadata().getGeneration(), started);
+    });
+    records.event(restore, "Normal", "RestoreStarted", "Restoring onto this cluster");
+    try {
+      HostedClusterRestoreStatus.Verification v = run(restore);
+      Instant done = clock.instant();
+      records.updateStatus(ns, name, s -> {
+        s.phase = Phase.Completed;
+        s.completedAt = Time.format(done);
+        s.step = "Done";
+        s.verification = v;
+        Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE, "RestoreCompleted",
+            "etcd restored at revision " + v.etcdRevision + " with " + v.keys + " keys; matches the backup: "
+                + v.matchesBackup, restore.getMetadata().getGeneration(), done);
+      });
+      records.event(restore, "Normal", "RestoreCompleted", "Restored; etcd revision " + v.etcdRevision + ", " + v.keys
+          + " keys, matches backup " + v.matchesBackup);
+    } catch (BackupFailure f) {
+      fail(restore, f.reason(), f.getMessage());
+    } catch (RuntimeException e) {
+      log.warn("restore {}/{} failed unexpectedly", ns, name, e);
+      fail(restore, "InternalError", e.getClass().getSimpleName() + ": " + StoreConnector.firstLine(e.getMessage()));
+    }
+  }
+
+  void fail(HostedClusterRestore restore, String reason, String message) {
+    Instant now = clock.instant();
+    log.warn("restore {}/{} failed ({}): {}", restore.getMetadata().getNamespace(), restore.getMetadata().getName(),
+        reason, message);
+    records.updateStatus(restore.getMetadata().getNamespace(), restore.getMetadata().getName(), s -> {
+      s.phase = Phase.Failed;
+      s.completedAt = Time.format(now);
+      s.step = "Failed";
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.FALSE, reason, message,
+          restore.getMetadata().getGeneration(), now);
+    });
+    records.event(restore, "Warning", "RestoreFailed", reason + ": " + message);
+  }
+
+  private HostedClusterRestoreStatus.Verification run(HostedClusterRestore restore) throws BackupFailure {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    HostedClusterRestoreSpec spec = restore.getSpec();
+    if (spec.store == null || spec.store.isBlank()) {
+      throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.store names no BackupStore");
+    }
+    if (relay == null) {
+      throw new BackupFailure("RelayNotConfigured", "this agent has no snapshot relay configured, so etcd-init cannot"
+          + " download the snapshot; start the agent with a relay certificate");
+    }
+    try (StoreConnector.Connection store = stores.connect(spec.store, null)) {
+      // ---- resolve in the bucket
+      BackupLocator locator = new BackupLocator(store.catalog(), store.spec().prefix);
+      Optional<BackupLocator.Found> found;
+      try {
+        if (spec.backup != null) {
+          found = locator.byName(spec.backup.namespace, spec.backup.name);
+        } else if (spec.hostedCluster != null && Boolean.TRUE.equals(spec.latest)) {
+          found = locator.newest(spec.hostedCluster.namespace, spec.hostedCluster.name);
+        } else {
+          throw new BackupFailure(BackupFailure.INVALID_SPEC, "set spec.backup, or spec.hostedCluster with latest: true");
+        }
+      } catch (IOException | SdkException e) {
+        throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot list backups in bucket " + store.spec().bucket
+            + ": " + StoreConnector.firstLine(e.getMessage()));
+      }
+      BackupLocator.Found backup = found.orElseThrow(() -> new BackupFailure("BackupNotFound", spec.backup != null
+          ? "no committed backup " + spec.backup.name + " of cluster " + spec.backup.namespace + " in store " + spec.store
+          : "no committed backup of " + spec.hostedCluster + " in store " + spec.store));
+      BackupManifest manifest = backup.manifest();
+      String folder = backup.ref().folder();
+      records.updateStatus(ns, name, s -> {
+        s.step = "Verifying";
+        s.source = new HostedClusterRestoreStatus.Source();
+        s.source.store = spec.store;
+        s.source.keyPrefix = folder;
+        s.source.backup = manifest.backup();
+        s.source.cluster = manifest.cluster();
+        s.source.etcdRevision = manifest.snapshot().etcdRevision();
+        s.source.keys = manifest.snapshot().keys();
+      });
+
+      // ---- verify everything before creating anything
+      BackupEncryption encryption;
+      try {
+        encryption = BackupEncryption.forReading(manifest, store.kek());
+      } catch (WrongKeyException e) {
+        throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+      }
+      Codec codec = Codec.fromManifestName(manifest.codec());
+      SnapshotReader reader = new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption);
+      ResourceArchive resources;
+      try {
+        reader.read(folder + manifest.snapshot().object(), BackupLayout.SNAPSHOT_ROLE, manifest.snapshot().figures(),
+            OutputStream.nullOutputStream());
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        reader.read(folder + manifest.resources().object(), BackupLayout.RESOURCES_ROLE, manifest.resources().figures(), tar);
+        resources = ResourceArchive.read(tar.toByteArray(), local.getKubernetesSerialization());
+      } catch (IntegrityException e) {
+        throw new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " does not match its manifest: "
+            + e.getMessage());
+      } catch (IOException | SdkException e) {
+        throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read backup " + manifest.backup() + ": "
+            + StoreConnector.firstLine(e.getMessage()));
+      }
+      GenericKubernetesResource hcObject = resources.ofKind("HostedCluster").stream().findFirst()
+          .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
+      String hcNs = hcObject.getMetadata().getNamespace();
+      String hcName = hcObject.getMetadata().getName();
+      if (local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).get() != null) {
+        throw new BackupFailure("HostedClusterExists", "HostedCluster " + hcNs + "/" + hcName + " already exists on this"
+            + " cluster; restoreSnapshotURL can only be set when it is created");
+      }
+
+      // ---- create: namespaces, secrets, workers' objects, then the HostedCluster with the relay URL
+      records.updateStatus(ns, name, s -> s.step = "Creating");
+      String cpNs = HostedCluster.controlPlaneNamespace(hcNs, hcName);
+      SnapshotRelay.Grant grant = relay.grant(out -> reader.read(folder + manifest.snapshot().object(),
+          BackupLayout.SNAPSHOT_ROLE, manifest.snapshot().figures(), out), URL_LIFETIME);
+      try {
+        for (String namespace : namespacesOf(resources, hcNs, cpNs)) {
+          local.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+              .createOr(NonDeletingOperation::update);
+        }
+        for (String kind : BEFORE_HOSTED_CLUSTER) {
+          for (GenericKubernetesResource o : resources.ofKind(kind)) {
+            apply(o);
+          }
+        }
+        GenericKubernetesResource hc = withRestoreUrl(stripPause(hcObject), grant.url().toString());
+        hc.getMetadata().setAnnotations(merged(hc.getMetadata().getAnnotations(), RESTORED_FROM_BACKUP, "true"));
+        apply(hc);
+
+        // ---- wait for etcd-init (simulated or real) to restore, then the rest
+        records.updateStatus(ns, name, s -> s.step = "Restoring");
+        awaitCondition(hcNs, hcName, HostedCluster.ETCD_SNAPSHOT_RESTORED, "EtcdRestoreFailed");
+        for (String kind : List.of("NodePool", "AgentMachine", "Machine")) {
+          for (GenericKubernetesResource o : resources.ofKind(kind)) {
+            apply("NodePool".equals(kind) ? stripPause(o) : o);
+          }
+        }
+        records.updateStatus(ns, name, s -> s.step = "WaitingForAvailable");
+        awaitCondition(hcNs, hcName, HostedCluster.AVAILABLE, "NotAvailable");
+      } finally {
+        relay.revoke(grant);
+      }
+
+      // ---- compare the restored etcd with the backup
+      records.updateStatus(ns, name, s -> s.step = "VerifyingEtcd");
+      try (Client client = etcd.client(local, cpNs)) {
+        EtcdState state = EtcdState.read(client, Duration.ofSeconds(10));
+        HostedClusterRestoreStatus.Verification v = new HostedClusterRestoreStatus.Verification();
+        v.etcdRevision = state.revision();
+        v.keys = state.keys();
+        v.matchesBackup = Objects.equals(manifest.snapshot().keys(), state.keys())
+            && Objects.equals(manifest.snapshot().etcdRevision(), state.revision());
+        log.info("restore {}/{}: {}/{} restored from {} (revision {}, {} keys, matches {})", ns, name, hcNs, hcName,
+            manifest.backup(), state.revision(), state.keys(), v.matchesBackup);
+        return v;
+      } catch (IOException e) {
+        throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "the restored etcd does not answer: "
+            + StoreConnector.firstLine(e.getMessage()));
+      }
+    }
+  }
+
+  private void apply(GenericKubernetesResource o) {
+    o.getMetadata().setResourceVersion(null);
+    try {
+      local.resource(o).createOr(NonDeletingOperation::update);
+    } catch (KubernetesClientException e) {
+      throw new IllegalStateException("cannot create " + o.getKind() + " " + o.getMetadata().getNamespace() + "/"
+          + o.getMetadata().getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void awaitCondition(String hcNs, String hcName, String type, String failureReason) throws BackupFailure {
+    Instant deadline = clock.instant().plus(restoreTimeout);
+    while (clock.instant().isBefore(deadline)) {
+      HostedCluster hc = local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).get();
+      if (hc != null && hc.getStatus() != null) {
+        var c = Conditions.find(hc.getStatus().conditions, type);
+        if (c.isPresent() && Conditions.TRUE.equals(c.get().getStatus())) {
+          return;
+        }
+        if (c.isPresent() && Conditions.FALSE.equals(c.get().getStatus())
+            && HostedCluster.ETCD_SNAPSHOT_RESTORED.equals(type)) {
+          throw new BackupFailure(failureReason, "etcd-init could not restore the snapshot: " + c.get().getReason()
+              + ": " + c.get().getMessage());
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the restore");
+      }
+    }
+    throw new BackupFailure(failureReason, "HostedCluster " + hcNs + "/" + hcName + " did not report " + type
+        + "=True within " + restoreTimeout.toMinutes() + " min");
+  }
+
+  private static Set<String> namespacesOf(ResourceArchive resources, String hcNs, String cpNs) {
+    Set<String> namespaces = new java.util.LinkedHashSet<>(List.of(hcNs, cpNs));
+    resources.objects().forEach(o -> {
+      if (o.getMetadata().getNamespace() != null) {
+        namespaces.add(o.getMetadata().getNamespace());
+      }
+    });
+    return namespaces;
+  }
+
+  /** A restored HostedCluster or NodePool comes back unpaused (hypershift.md §1.4 step 4). */
+  @SuppressWarnings("unchecked")
+  static GenericKubernetesResource stripPause(GenericKubernetesResource o) {
+    Object spec = o.getAdditionalProperties().get("spec");
+    if (spec instanceof Map<?, ?> m) {
+      ((Map<String, Object>) m).remove("pausedUntil");
+    }
+    return o;
+  }
+
+  @SuppressWarnings("unchecked")
+  static GenericKubernetesResource withRestoreUrl(GenericKubernetesResource hc, String url) {
+    Map<String, Object> spec = (Map<String, Object>) hc.getAdditionalProperties().computeIfAbsent("spec",
+        k -> new java.util.LinkedHashMap<String, Object>());
+    Map<String, Object> etcd = (Map<String, Object>) spec.computeIfAbsent("etcd", k -> new java.util.LinkedHashMap<>());
+    etcd.putIfAbsent("managementType", "Managed");
+    Map<String, Object> managed = (Map<String, Object>) etcd.computeIfAbsent("managed", k -> new java.util.LinkedHashMap<>());
+    Map<String, Object> storage = (Map<String, Object>) managed.computeIfAbsent("storage", k -> new java.util.LinkedHashMap<>());
+    storage.put("restoreSnapshotURL", new ArrayList<>(List.of(url)));
+    return hc;
+  }
+
+  private static Map<String, String> merged(Map<String, String> annotations, String key, String value) {
+    Map<String, String> m = annotations == null ? new java.util.LinkedHashMap<>() : new java.util.LinkedHashMap<>(annotations);
+    m.put(key, value);
+    return m;
+  }
+}
