@@ -18,6 +18,7 @@ import io.flotilla.sandbox.etcd.EtcdLauncher;
 import io.flotilla.sandbox.hypershift.HyperShiftSimulator;
 import io.flotilla.sandbox.kube.MockApiServer;
 import io.flotilla.sandbox.storage.ObjectStore;
+import io.flotilla.sandbox.workload.WorkloadSimulator;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,6 +80,7 @@ public final class Fleet implements AutoCloseable {
     final MockApiServer server;
     final Path agentHubKubeconfig;
     HyperShiftSimulator simulator;
+    WorkloadSimulator workloads;
     SpokeAgent agent;
     KubernetesClient agentHubClient;
     final List<String> hostedClusters = new ArrayList<>();
@@ -96,6 +98,13 @@ public final class Fleet implements AutoCloseable {
   private ObjectStore store;
   /** One key-encryption key for the fleet: a backup taken on one cluster must restore on another. */
   private final byte[] encryptionKey = randomBytes(32);
+  /**
+   * The CA of the agents' snapshot relays: an installation gives the relay a certificate etcd-init trusts; here the
+   * simulators trust this CA.
+   */
+  private final io.flotilla.sandbox.tls.Pki.Issued relayCa = io.flotilla.sandbox.tls.Pki.newCa("flotilla-sandbox-relay-ca");
+  /** The fleet's physical hosts: they outlive management clusters, so every simulator shares this one registry. */
+  private final io.flotilla.sandbox.workers.HostRegistry hosts = new io.flotilla.sandbox.workers.HostRegistry();
   private final String encryptionKeyId = "sandbox-kek-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16);
   private MockApiServer hub;
   private HubManager hubManager;
@@ -134,7 +143,7 @@ public final class Fleet implements AutoCloseable {
 
     HubManagerConfig hubConfig = new HubManagerConfig(options.graceHeartbeats(), options.heartbeat(),
         "flotilla-system", "sandbox-hub-manager", true, false);
-    hubManager = new HubManager(hub.adminClient(), hubConfig);
+    hubManager = new HubManager(hub.adminClient(), hubConfig, io.flotilla.hub.webhook.AdmissionWebhookConfig.sandbox());
     hubManager.start();
     installBackupStore();
     progress.accept("hub-manager started (leader election in flotilla-system, grace "
@@ -177,8 +186,10 @@ public final class Fleet implements AutoCloseable {
     spokes.put(name, spoke);
     installBackupSecrets(server.adminClient());
     spoke.simulator = new HyperShiftSimulator(name, server.adminClient(), dir.resolve("etcd").resolve(name),
-        options.etcdSeedBytes());
+        options.etcdSeedBytes(), hosts, relayCa.certificatePem());
     spoke.simulator.start();
+    spoke.workloads = new WorkloadSimulator(name, server.adminClient());
+    spoke.workloads.start();
     return spoke;
   }
 
@@ -202,6 +213,9 @@ public final class Fleet implements AutoCloseable {
     spec.infraID = name + "-" + randomSuffix();
     spec.platform = new HostedCluster.Platform();
     spec.platform.type = "Agent";
+    // The InfraEnv namespace whose Agents (hosts) the NodePool binds.
+    spec.platform.agent = new HostedCluster.AgentPlatformSpec();
+    spec.platform.agent.agentNamespace = HyperShiftSimulator.DEFAULT_AGENT_NAMESPACE;
     spec.etcd = new HostedCluster.Etcd();
     spec.etcd.managementType = "Managed";
     spec.etcd.managed = new HostedCluster.ManagedEtcd();
@@ -215,11 +229,14 @@ public final class Fleet implements AutoCloseable {
     spec.secretEncryption.aescbc.activeKey = ref(name + "-etcd-encryption-key");
     client.resource(hc).create();
 
+    // The NodePool's workers: hosts booted into discovery in the InfraEnv namespace, which its AgentMachines bind.
+    int workers = 2;
+    spoke.simulator.addHosts(HyperShiftSimulator.DEFAULT_AGENT_NAMESPACE, workers, name + "-worker");
     NodePool np = new NodePool();
     np.getMetadata().setName(name + "-workers");
     np.getMetadata().setNamespace(ns);
     np.getSpec().clusterName = name;
-    np.getSpec().replicas = 2;
+    np.getSpec().replicas = workers;
     client.resource(np).create();
   }
 
@@ -232,6 +249,9 @@ public final class Fleet implements AutoCloseable {
               .withName(hc).get();
           return h != null && h.getStatus() != null && Conditions.isTrue(h.getStatus().conditions, HostedCluster.AVAILABLE);
         })));
+    await(options.readyTimeout(), "NodePool workers bound", () -> spokes.values().stream().allMatch(s ->
+        s.server.adminClient().resources(NodePool.class).inNamespace(HOSTED_CLUSTER_NAMESPACE).list().getItems().stream()
+            .allMatch(np -> np.getStatus() != null && java.util.Objects.equals(np.getStatus().replicas, np.getSpec().replicas))));
   }
 
   /**
@@ -286,6 +306,19 @@ public final class Fleet implements AutoCloseable {
     return java.util.Base64.getEncoder().encodeToString(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /** The relay of one agent: loopback, a free port, a certificate from the sandbox's relay CA. */
+  private io.flotilla.agent.restore.RelayConfig relayConfig(String cluster) {
+    var cert = io.flotilla.sandbox.tls.Pki.newServer(relayCa, "flotilla-relay-" + cluster, List.of());
+    return new io.flotilla.agent.restore.RelayConfig("127.0.0.1", 0, null,
+        io.flotilla.agent.restore.RelayConfig.serverContext(cert.certificatePem() + relayCa.certificatePem(),
+            cert.privateKeyPem()));
+  }
+
+  /** PEM of the CA that issues the agents' relay certificates (what etcd-init must trust). */
+  public String relayCaPem() {
+    return relayCa.certificatePem();
+  }
+
   private static byte[] randomBytes(int n) {
     byte[] b = new byte[n];
     new java.security.SecureRandom().nextBytes(b);
@@ -313,7 +346,8 @@ public final class Fleet implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     spoke.agent = new SpokeAgent(spoke.agentHubClient, spoke.server.adminClient(),
-        configure.apply(new io.flotilla.agent.AgentConfig(cluster, options.heartbeat(), BuildInfo.version())), s3Factory);
+        configure.apply(new io.flotilla.agent.AgentConfig(cluster, options.heartbeat(), BuildInfo.version())
+            .withBackup(io.flotilla.agent.backup.BackupConfig.defaults().withRelay(relayConfig(cluster)))), s3Factory);
     spoke.agent.start();
   }
 
@@ -348,6 +382,11 @@ public final class Fleet implements AutoCloseable {
 
   public HyperShiftSimulator simulator(String cluster) { return spoke(cluster).simulator; }
 
+  /** The fleet's physical hosts (the NodePools' workers), shared by every management cluster. */
+  public io.flotilla.sandbox.workers.HostRegistry hosts() { return hosts; }
+
+  public WorkloadSimulator workloads(String cluster) { return spoke(cluster).workloads; }
+
   public List<String> clusterNames() { return List.copyOf(spokes.keySet()); }
 
   public List<String> hostedClusters(String cluster) { return Collections.unmodifiableList(spoke(cluster).hostedClusters); }
@@ -378,6 +417,7 @@ public final class Fleet implements AutoCloseable {
     spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
     steps.add(() -> { if (hubManager != null) hubManager.close(); });
     spokes.values().forEach(s -> steps.add(() -> { if (s.simulator != null) s.simulator.close(); }));
+    spokes.values().forEach(s -> steps.add(() -> { if (s.workloads != null) s.workloads.close(); }));
     spokes.values().forEach(s -> steps.add(s.server::close));
     steps.add(() -> { if (hub != null) hub.close(); });
     steps.add(() -> { if (store != null) store.close(); });
