@@ -16,7 +16,7 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.e2e.JavaProcess;
 import io.flotilla.sandbox.Fleet;
-import io.flotilla.sandbox.etcd.EtcdLauncher;
+import io.flotilla.e2e.SandboxFleets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,14 +57,9 @@ class BackupFaultTest {
 
   @BeforeAll
   void up() {
-    try {
-      EtcdLauncher.findEtcd();
-    } catch (RuntimeException e) {
-      assumeTrue(false, "no etcd: " + e.getMessage());
-    }
     // 6 MiB of etcd data: at 1 MiB/s the snapshot takes several seconds, long enough to break it on purpose.
-    fleet = Fleet.up(Fleet.Options.defaults(dir.resolve("fleet")).withClusters(1).withHostedPerCluster(4)
-        .withEtcdSeedBytes(6L << 20).withHeartbeat(Duration.ofSeconds(1), 5), line -> { });
+    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(1).withHostedPerCluster(4)
+        .withEtcdSeedBytes(6L << 20));
     h = new BackupHarness(fleet);
   }
 

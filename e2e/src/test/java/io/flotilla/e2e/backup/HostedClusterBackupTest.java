@@ -26,7 +26,7 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.NodePool;
 import io.flotilla.sandbox.Fleet;
-import io.flotilla.sandbox.etcd.EtcdLauncher;
+import io.flotilla.e2e.SandboxFleets;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -73,13 +73,8 @@ class HostedClusterBackupTest {
 
   @BeforeAll
   void up() {
-    try {
-      EtcdLauncher.findEtcd();
-    } catch (RuntimeException e) {
-      assumeTrue(false, "no etcd: " + e.getMessage());
-    }
-    fleet = Fleet.up(Fleet.Options.defaults(dir.resolve("fleet")).withClusters(1).withHostedPerCluster(4)
-        .withEtcdSeedBytes(6L << 20).withHeartbeat(Duration.ofSeconds(1), 5), line -> { });
+    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(1).withHostedPerCluster(4)
+        .withEtcdSeedBytes(6L << 20));
     h = new BackupHarness(fleet);
   }
 

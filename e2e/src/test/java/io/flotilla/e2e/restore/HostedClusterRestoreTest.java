@@ -13,7 +13,7 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.sandbox.Fleet;
-import io.flotilla.sandbox.etcd.EtcdLauncher;
+import io.flotilla.e2e.SandboxFleets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,13 +58,8 @@ class HostedClusterRestoreTest {
 
   @BeforeAll
   void up() {
-    try {
-      EtcdLauncher.findEtcd();
-    } catch (RuntimeException e) {
-      assumeTrue(false, "no etcd: " + e.getMessage());
-    }
-    fleet = Fleet.up(Fleet.Options.defaults(dir.resolve("fleet")).withClusters(2).withHostedPerCluster(2)
-        .withEtcdSeedBytes(2L << 20).withHeartbeat(Duration.ofSeconds(1), 5), line -> { });
+    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(2).withHostedPerCluster(2)
+        .withEtcdSeedBytes(2L << 20));
   }
 
   @AfterAll

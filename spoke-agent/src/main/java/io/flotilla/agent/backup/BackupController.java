@@ -1,6 +1,7 @@
 package io.flotilla.agent.backup;
 
 import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.agent.hub.RecordWork;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,12 +18,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches the HostedClusterBackups in this cluster's namespace on the hub and acts on them: runs new ones, marks
@@ -40,8 +36,7 @@ public final class BackupController implements AutoCloseable {
   private final BackupExecutor executor;
   private final BackupVerifier verifier;
   private final String executorId;
-  private final ExecutorService workers;
-  private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final RecordWork work;
   private SharedIndexInformer<HostedClusterBackup> informer;
 
   public BackupController(KubernetesClient hub, KubernetesClient local, AgentConfig config, StoreConnector.S3Factory s3,
@@ -58,10 +53,12 @@ public final class BackupController implements AutoCloseable {
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
         clock, executorId);
     this.verifier = new BackupVerifier(stores, records, clock);
-    this.workers = Executors.newFixedThreadPool(config.backup().concurrency(), r -> {
-      Thread t = new Thread(r, "backup-" + config.clusterName());
-      t.setDaemon(true);
-      return t;
+    this.work = new RecordWork("backup-" + config.clusterName(), config.backup().concurrency(), key -> {
+      String[] parts = key.split("/", 2);
+      HostedClusterBackup now = records.get(parts[0], parts[1]);
+      if (now != null) {
+        dispatch(now);
+      }
     });
   }
 
@@ -97,7 +94,7 @@ public final class BackupController implements AutoCloseable {
   void recoverJournal() {
     BackupJournal journal = executor.journal();
     for (BackupJournal.Entry entry : journal.entries()) {
-      if (active.contains(key(entry.hubNamespace(), entry.backup()))) {
+      if (work.busy(key(entry.hubNamespace(), entry.backup()))) {
         continue;
       }
       log.info("journal: backup {}/{} was interrupted by an agent restart; resuming {}/{}", entry.hubNamespace(),
@@ -126,7 +123,7 @@ public final class BackupController implements AutoCloseable {
 
   private void dispatch(HostedClusterBackup b) {
     String key = key(b.getMetadata().getNamespace(), b.getMetadata().getName());
-    if (active.contains(key)) {
+    if (work.busy(key)) {
       return;
     }
     var status = b.getStatus();
@@ -135,14 +132,14 @@ public final class BackupController implements AutoCloseable {
       if (b.getMetadata().getFinalizers() != null
           && b.getMetadata().getFinalizers().contains(HostedClusterBackup.OBJECTS_FINALIZER)
           && phase != Phase.InProgress) {
-        submit(key, () -> deleteObjects(b));
+        work.submit(key, () -> deleteObjects(b));
       }
       return;
     }
     if (phase == null || phase == Phase.New) {
-      submit(key, () -> executor.execute(b));
+      work.submit(key, () -> executor.execute(b));
     } else if (phase == Phase.InProgress && !executorId.equals(status.executor)) {
-      submit(key, () -> {
+      work.submit(key, () -> {
         recoverJournal();
         HostedClusterBackup now = records.get(b.getMetadata().getNamespace(), b.getMetadata().getName());
         if (now != null && now.getStatus() != null && now.getStatus().phase == Phase.InProgress
@@ -152,7 +149,7 @@ public final class BackupController implements AutoCloseable {
         }
       });
     } else if (phase == Phase.Completed && verifier.requested(b)) {
-      submit(key, () -> verifier.verify(b));
+      work.submit(key, () -> verifier.verify(b));
     }
   }
 
@@ -188,35 +185,6 @@ public final class BackupController implements AutoCloseable {
     }
   }
 
-  private void submit(String key, Runnable work) {
-    if (!active.add(key)) {
-      return;
-    }
-    try {
-      workers.execute(() -> {
-        try {
-          work.run();
-        } catch (RuntimeException e) {
-          log.warn("backup work on {} failed: {}", key, e.toString());
-        } finally {
-          active.remove(key);
-          // state may have moved on while we worked (e.g. a delete during the run): look again
-          String[] parts = key.split("/", 2);
-          try {
-            HostedClusterBackup now = records.get(parts[0], parts[1]);
-            if (now != null && !workers.isShutdown()) {
-              dispatch(now);
-            }
-          } catch (KubernetesClientException e) {
-            log.debug("re-check of {} failed: {}", key, e.getMessage());
-          }
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      active.remove(key);
-    }
-  }
-
   private static String key(String ns, String name) {
     return ns + "/" + name;
   }
@@ -228,11 +196,6 @@ public final class BackupController implements AutoCloseable {
       informer = null;
     }
     // Interrupt running backups: each resumes its hosted cluster and marks itself Failed before the thread ends.
-    workers.shutdownNow();
-    try {
-      workers.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    work.close();
   }
 }

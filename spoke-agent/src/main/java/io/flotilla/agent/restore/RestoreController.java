@@ -7,6 +7,7 @@ import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.backup.BackupFailure;
 import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.agent.hub.RecordWork;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
@@ -16,11 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches the HostedClusterRestores in this cluster's namespace on the hub: runs new ones; one left InProgress by a
@@ -34,8 +30,7 @@ public final class RestoreController implements AutoCloseable {
   private final HubRecords<HostedClusterRestore, HostedClusterRestoreStatus> records;
   private final SnapshotRelay relay;
   private final RestoreExecutor executor;
-  private final ExecutorService workers;
-  private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final RecordWork work;
   private SharedIndexInformer<HostedClusterRestore> informer;
 
   public RestoreController(KubernetesClient hub, KubernetesClient local, AgentConfig config, StoreConnector.S3Factory s3) {
@@ -51,11 +46,7 @@ public final class RestoreController implements AutoCloseable {
     }
     this.executor = new RestoreExecutor(local, new StoreConnector(hub, local, s3), records, relay,
         config.backup().etcd(), clock, config.backup().restoreTimeout());
-    this.workers = Executors.newFixedThreadPool(config.backup().concurrency(), r -> {
-      Thread t = new Thread(r, "restore-" + config.clusterName());
-      t.setDaemon(true);
-      return t;
-    });
+    this.work = new RecordWork("restore-" + config.clusterName(), config.backup().concurrency(), key -> { });
   }
 
   public synchronized void start() {
@@ -70,33 +61,14 @@ public final class RestoreController implements AutoCloseable {
   private void dispatch(HostedClusterRestore r) {
     String key = r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
     Phase phase = r.getStatus() == null ? null : r.getStatus().phase;
-    if (r.getMetadata().getDeletionTimestamp() != null || active.contains(key)) {
+    if (r.getMetadata().getDeletionTimestamp() != null || work.busy(key)) {
       return;
     }
     if (phase == null || phase == Phase.New) {
-      submit(key, () -> executor.execute(r));
+      work.submit(key, () -> executor.execute(r));
     } else if (phase == Phase.InProgress) {
-      submit(key, () -> executor.fail(r, BackupFailure.AGENT_RESTARTED, "The agent restarted during the restore;"
+      work.submit(key, () -> executor.fail(r, BackupFailure.AGENT_RESTARTED, "The agent restarted during the restore;"
           + " its snapshot URL is gone. Delete the partially restored HostedCluster and restore again"));
-    }
-  }
-
-  private void submit(String key, Runnable work) {
-    if (!active.add(key)) {
-      return;
-    }
-    try {
-      workers.execute(() -> {
-        try {
-          work.run();
-        } catch (RuntimeException e) {
-          log.warn("restore work on {} failed: {}", key, e.toString());
-        } finally {
-          active.remove(key);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      active.remove(key);
     }
   }
 
@@ -111,12 +83,7 @@ public final class RestoreController implements AutoCloseable {
       informer.close();
       informer = null;
     }
-    workers.shutdownNow();
-    try {
-      workers.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    work.close();
     if (relay != null) {
       relay.close();
     }
