@@ -17,8 +17,6 @@ import java.util.function.LongConsumer;
  * {@link #upload}; the object exists only when {@code upload} returns.
  */
 public final class SnapshotPipeline {
-  private static final int COPY_BUFFER = 64 << 10;
-
   private final S3Client s3;
   private final String bucket;
   private final Codec codec;
@@ -49,13 +47,12 @@ public final class SnapshotPipeline {
         encryption.sseKmsKeyId(), progress);
          InputStream in = source.open()) {
       Hashing.HashingOutputStream stored = new Hashing.HashingOutputStream(upload);
-      Hashing.HashingInputStream raw = new Hashing.HashingInputStream(in);
+      Hashing.HashingOutputStream raw;
       // Closing the codec ends the zstd frame, then the cipher's last segment; the shield keeps the upload open.
       try (OutputStream chain = codec.compress(encryption.encrypt(BackupEncryption.closeShield(stored), role))) {
-        byte[] buffer = new byte[COPY_BUFFER];
-        for (int n; (n = raw.read(buffer)) >= 0; ) {
-          chain.write(buffer, 0, n);
-        }
+        raw = new Hashing.HashingOutputStream(chain);
+        // transferTo, not a read loop: the etcd source then writes its pipe's blocks straight into the chain.
+        in.transferTo(raw);
       }
       upload.complete();
       return new SnapshotFigures(raw.count, stored.count, raw.hex(), stored.hex());
