@@ -132,7 +132,9 @@ final class BackupDescription {
     if (pause == null) {
       return "for an unknown time";
     }
-    return pause.isZero() ? "<1s" : pause.toSeconds() < 10 ? io.flotilla.api.common.Durations.formatMillis(pause) : Ages.of(pause);
+    // status.pauseWindow has milliseconds; the timestamps only whole seconds
+    return pause.isZero() ? "<1s" : pause.toMillisPart() != 0 && pause.toSeconds() < 10
+        ? io.flotilla.api.common.Durations.formatMillis(pause) : Ages.of(pause);
   }
 
   private static String sizeOrUnknown(Long bytes) {

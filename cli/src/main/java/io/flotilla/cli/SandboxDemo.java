@@ -17,7 +17,7 @@ final class SandboxDemo {
   private final PrintWriter out;
   private final Instant began = Instant.now();
   private int step;
-  private static final int STEPS = 5;
+  private static final int STEPS = 6;
   /** Ample for the demo's few MiB of etcd; a backup that takes longer has gone wrong. */
   private static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(2);
 
@@ -55,15 +55,22 @@ final class SandboxDemo {
           + "/" + hosted.get(0)) + " on " + source + " (paused with a deadline, etcd snapshot encrypted to S3, resumed)");
       Boolean backedUp = backup(fleet, source, hosted);
 
+      heading("Add-on staged rollout with one rollback: publish, roll " + AddOnDemo.ADD_ON + " " + AddOnDemo.FROM
+          + " -> " + AddOnDemo.TO + " Progressive (maxConcurrency 1), then the failing " + AddOnDemo.FAILING
+          + " with failure strategy Rollback");
+      boolean addOnsOk = new AddOnDemo(fleet.hub(), this::detail, out).run();
+
       heading("Fleet");
       List<ManagementCluster> clusters = fleet.hub().resources(ManagementCluster.class).list().getItems();
       out.print(FleetTable.of(clusters, Instant.now()).render());
       long available = fleet.clusterNames().stream().filter(fleet::isAvailable).count();
-      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, demo took %ds%n", available,
-          clusters.size(), fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
-          backedUp == null ? "skipped" : backedUp ? "completed" : "FAILED", Duration.between(began, Instant.now()).toSeconds());
+      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, add-on rollout %s, demo took "
+              + "%ds%n", available, clusters.size(),
+          fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
+          backedUp == null ? "skipped" : backedUp ? "completed" : "FAILED",
+          addOnsOk ? "staged with one rollback" : "FAILED", Duration.between(began, Instant.now()).toSeconds());
       out.flush();
-      return available == clusters.size() && !Boolean.FALSE.equals(backedUp) ? 0 : 1;
+      return available == clusters.size() && !Boolean.FALSE.equals(backedUp) && addOnsOk ? 0 : 1;
     } catch (IllegalStateException e) {
       out.println("demo failed: " + e.getMessage());
       out.flush();

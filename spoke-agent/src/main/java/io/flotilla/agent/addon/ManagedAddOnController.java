@@ -1,5 +1,9 @@
 package io.flotilla.agent.addon;
 
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -260,10 +264,16 @@ public final class ManagedAddOnController implements AutoCloseable {
     if (read.getStatus() != null && json.asJson(merged).equals(json.asJson(read.getStatus()))) {
       return read;
     }
-    ManagedAddOn copy = json.clone(read);
-    copy.setStatus(merged);
+    // Not a status PUT: the sandbox's API server ignores its resourceVersion, so a PUT from a stale read would undo
+    // a desiredVersion the hub wrote since (and the hub, trusting its read-your-writes cache, would not write it
+    // again). A JSON Patch that first replaces resourceVersion with the one read is refused with 409 when stale.
+    List<Map<String, Object>> patch = List.of(
+        Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", read.getMetadata().getResourceVersion()),
+        Map.of("op", "add", "path", "/status", "value", merged));
     try {
-      return hub.resource(copy).updateStatus();
+      return hub.resources(ManagedAddOn.class).inNamespace(read.getMetadata().getNamespace())
+          .withName(read.getMetadata().getName()).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON), json.asJson(patch));
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         enqueue(read.getMetadata().getName());
