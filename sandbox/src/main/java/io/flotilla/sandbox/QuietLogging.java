@@ -30,7 +30,13 @@ public final class QuietLogging {
       java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
       KEEP.add(java.util.logging.Logger.getLogger(name));
     }
+    // fabric8 warns on every first use of a v1alpha1/v1beta1 kind; every Flotilla and HyperShift kind is one.
+    if (LoggerFactory.getLogger(VERSION_WARNINGS) instanceof ch.qos.logback.classic.Logger logger && logger.getLevel() == null) {
+      logger.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
   }
+
+  private static final String VERSION_WARNINGS = "io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils";
 
   // JUL holds loggers weakly; a collected logger would forget the level set above.
   private static final List<java.util.logging.Logger> KEEP = new java.util.concurrent.CopyOnWriteArrayList<>();
