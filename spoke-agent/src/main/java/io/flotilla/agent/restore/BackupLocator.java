@@ -5,7 +5,6 @@ import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.agent.storage.BackupManifest;
 
 import java.io.IOException;
-import java.util.Comparator;
 import java.util.Optional;
 
 /**
@@ -43,7 +42,7 @@ public final class BackupLocator {
         continue;
       }
       BackupManifest m = catalog.read(ref);
-      if (best == null || Comparator.nullsFirst(String::compareTo).compare(m.completedAt(), best.manifest().completedAt()) > 0) {
+      if (best == null || BackupManifest.NEWEST_LAST.compare(m, best.manifest()) > 0) {
         best = new Found(ref, m);
       }
     }

@@ -69,10 +69,18 @@ public record BackupManifest(
     }
   }
 
-  /** RFC 3339, UTC, second precision, as Kubernetes writes timestamps. */
+  /**
+   * RFC 3339, UTC, millisecond precision: finer than Kubernetes' whole seconds, because "the newest backup" of a hosted
+   * cluster is decided by completedAt and two backups can complete within one second. Compare as instants
+   * ({@link #NEWEST_LAST}), not as text: the fraction is omitted when zero.
+   */
   public static String time(Instant instant) {
-    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+    return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
   }
+
+  /** Orders manifests by completion, oldest first; one without completedAt sorts first. */
+  public static final java.util.Comparator<BackupManifest> NEWEST_LAST = java.util.Comparator.comparing(
+      BackupManifest::completedAtInstant, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()));
 
   public Instant startedAtInstant() {
     return startedAt == null ? null : Instant.parse(startedAt);

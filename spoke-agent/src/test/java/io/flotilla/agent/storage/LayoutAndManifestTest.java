@@ -51,9 +51,28 @@ class LayoutAndManifestTest {
     assertThat(BackupManifest.fromJson(m.toJson()).toJsonString()).isEqualTo(json);
     assertThat(json.indexOf("\"formatVersion\"")).isLessThan(json.indexOf("\"backup\""));
     assertThat(json.indexOf("\"wrappedDataKey\"")).isLessThan(json.indexOf("\"snapshot\""));
-    assertThat(json).contains("\"resources\" : null").contains("\"startedAt\" : \"2026-11-21T09:00:00Z\"")
+    assertThat(json).contains("\"resources\" : null").contains("\"startedAt\" : \"2026-11-21T09:00:00.123Z\"")
         .contains("\"etcdRevision\" : 4242").contains("\"storedSha256\"");
-    assertThat(m.startedAtInstant()).isEqualTo(Instant.parse("2026-11-21T09:00:00Z"));
+    assertThat(m.startedAtInstant()).isEqualTo(Instant.parse("2026-11-21T09:00:00.123Z"));
+    assertThat(m.completedAt()).isEqualTo("2026-11-21T09:01:00Z");
+  }
+
+  @Test
+  void newestIsDecidedByCompletionTimeToTheMillisecond() {
+    BackupManifest whole = completedAt("2026-11-21T09:01:00Z");
+    BackupManifest later = completedAt("2026-11-21T09:01:00.500Z");
+    BackupManifest latest = completedAt("2026-11-21T09:01:00.900Z");
+    // As text, "…00Z" sorts after "…00.500Z" ('Z' > '.'): the comparison must be on instants.
+    assertThat(java.util.stream.Stream.of(latest, whole, later).sorted(BackupManifest.NEWEST_LAST).toList())
+        .containsExactly(whole, later, latest);
+    assertThat(BackupManifest.NEWEST_LAST.compare(completedAt(null), whole)).isNegative();
+  }
+
+  private static BackupManifest completedAt(String completedAt) {
+    BackupManifest m = sample("b");
+    return new BackupManifest(m.formatVersion(), m.backup(), m.cluster(), m.hostedCluster(), m.startedAt(), completedAt,
+        m.codec(), m.cipher(), m.keyId(), m.wrappedDataKey(), m.snapshot(), m.resources(), m.hostedClusterApiVersion(),
+        m.agentVersion());
   }
 
   @Test
