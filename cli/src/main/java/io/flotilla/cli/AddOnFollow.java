@@ -28,7 +28,7 @@ final class AddOnFollow {
     Instant began = Instant.now();
     Map<String, Operation> seen = new HashMap<>();
     boolean[] first = {true};
-    HubAddOns.Waited<FleetView> waited = addOns.awaitFleet(addOn, timeout, view -> {
+    HubQueries.Waited<FleetView> waited = addOns.awaitFleet(addOn, timeout, view -> {
       for (ManagedAddOn m : view.clusters()) {
         // what was over before the wait began is the table's business, not news
         boolean news = !first[0] || FleetView.phase(m) == Phase.InProgress;
@@ -56,7 +56,7 @@ final class AddOnFollow {
   static ClusterOutcome cluster(HubAddOns addOns, String cluster, String addOn, String version, Duration timeout,
       Consumer<String> progress) {
     Map<String, Operation> seen = new HashMap<>();
-    HubAddOns.Waited<ManagedAddOn> waited = addOns.awaitCluster(cluster, addOn, version, timeout, m -> {
+    HubQueries.Waited<ManagedAddOn> waited = addOns.awaitCluster(cluster, addOn, version, timeout, m -> {
       if (m != null) {
         report(m, seen, true, progress);
       }

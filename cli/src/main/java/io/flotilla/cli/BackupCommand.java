@@ -207,7 +207,7 @@ final class BackupCommand {
               : "backup " + cluster + "/" + name + " deleted");
           return 0;
         }
-        HubBackups.Waited waited = backups.await(cluster, name, waitFor, Objects::isNull, x -> { });
+        HubQueries.Waited<HostedClusterBackup> waited = backups.await(cluster, name, waitFor, Objects::isNull, x -> { });
         if (!waited.reached()) {
           Phase phase = waited.last().getStatus() == null ? null : waited.last().getStatus().phase;
           throw new CommandFailedException("backup " + cluster + "/" + name + " still exists after " + Ages.of(waitFor)
@@ -259,7 +259,7 @@ final class BackupCommand {
         err.println("verifying " + cluster + "/" + name + " on " + cluster + "'s agent (download, decrypt, "
             + "decompress, SHA-256, etcdctl snapshot status) ...");
         err.flush();
-        HubBackups.Waited waited = backups.await(cluster, name, waitFor, x -> x == null || answered(x, request), x -> { });
+        HubQueries.Waited<HostedClusterBackup> waited = backups.await(cluster, name, waitFor, x -> x == null || answered(x, request), x -> { });
         HostedClusterBackup last = waited.last();
         if (last == null) {
           throw new CommandFailedException("backup " + cluster + "/" + name + " was deleted during verification");

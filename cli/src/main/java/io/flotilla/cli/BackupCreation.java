@@ -30,7 +30,7 @@ final class BackupCreation {
   Outcome follow(HostedClusterBackup created, Duration timeout, BackupProgress progress) {
     String cluster = created.getMetadata().getNamespace();
     String name = created.getMetadata().getName();
-    HubBackups.Waited waited;
+    HubQueries.Waited<HostedClusterBackup> waited;
     try {
       waited = hub.await(cluster, name, timeout, b -> b == null || ended(b),
           b -> progress.observe(b == null ? null : b.getStatus()));

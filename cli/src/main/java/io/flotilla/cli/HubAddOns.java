@@ -1,6 +1,7 @@
 package io.flotilla.cli;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.flotilla.api.common.JsonPatches;
+
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,7 +15,6 @@ import io.flotilla.hub.addon.HubObjects;
 import io.flotilla.hub.addon.validation.AddOnValidation;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The CLI's reads and writes of add-on objects on the hub (AddOnRelease, FleetAddOn, ManagedAddOn), shared by the
@@ -32,7 +30,6 @@ import java.util.function.Supplier;
  */
 final class HubAddOns {
   /** How often a wait looks again: quick enough to show each cluster's step, light on the API server. */
-  static final Duration POLL = Duration.ofMillis(200);
   private static final int WRITE_ATTEMPTS = 5;
 
   private final KubernetesClient hub;
@@ -120,7 +117,7 @@ final class HubAddOns {
     RolloutRequest.requireAddOnName(addOn);
     FleetAddOn fleet = fleet(addOn);
     if (fleet == null) {
-      throw new BadInputException("no FleetAddOn \"" + addOn + "\" on the hub (have: " + names(fleets())
+      throw new BadInputException("no FleetAddOn \"" + addOn + "\" on the hub (have: " + HubQueries.names(fleets())
           + "); start one with: flotilla addon rollout " + addOn + " --version <version>");
     }
     return fleet;
@@ -137,7 +134,7 @@ final class HubAddOns {
   }
 
   ManagedAddOn requireManagedAddOn(String cluster, String addOn) {
-    new HubBackups(hub).requireCluster(cluster);
+    HubQueries.requireCluster(hub, cluster);
     RolloutRequest.requireAddOnName(addOn);
     ManagedAddOn m = managedAddOn(cluster, addOn);
     if (m == null) {
@@ -215,7 +212,7 @@ final class HubAddOns {
 
   private FleetAddOn replaceSpec(FleetAddOn existing, FleetAddOnSpec spec) {
     List<Map<String, Object>> patch = List.of(
-        Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", existing.getMetadata().getResourceVersion()),
+        JsonPatches.unchangedSince(existing),
         Map.of("op", "replace", "path", "/spec", "value", spec));
     return hub.resources(FleetAddOn.class).withName(existing.getMetadata().getName())
         .patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(patch));
@@ -228,7 +225,7 @@ final class HubAddOns {
    * @return the ManagedAddOn before the pin (null if it was created) and after
    */
   Pinned pin(String cluster, String addOn, String version) {
-    new HubBackups(hub).requireCluster(cluster);
+    HubQueries.requireCluster(hub, cluster);
     RolloutRequest.requireAddOnName(addOn);
     requireReleased(addOn, version);
     ManagedAddOn before = managedAddOn(cluster, addOn);
@@ -266,50 +263,22 @@ final class HubAddOns {
 
   // ---------------------------------------------------------------- waiting
 
-  /** How a wait ended: {@code reached} false means the timeout passed; {@code last} is the last state seen. */
-  record Waited<T>(boolean reached, T last) {}
-
   /**
    * Waits until the fleet is {@link FleetView#settled() settled} (seen twice in a row, so a view taken between the
    * hub's writes of one reconcile does not end it) or {@code timeout} passes.
    */
-  Waited<FleetView> awaitFleet(String addOn, Duration timeout, Consumer<FleetView> observe) {
+  HubQueries.Waited<FleetView> awaitFleet(String addOn, Duration timeout, Consumer<FleetView> observe) {
     int[] streak = {0};
-    return poll(timeout, () -> view(addOn), v -> {
+    return HubQueries.poll(timeout, () -> view(addOn), v -> {
       streak[0] = v.settled() ? streak[0] + 1 : 0;
       return streak[0] >= 2;
     }, observe, "add-on " + addOn);
   }
 
   /** Waits until the cluster's operation toward {@code version} is over. */
-  Waited<ManagedAddOn> awaitCluster(String cluster, String addOn, String version, Duration timeout,
+  HubQueries.Waited<ManagedAddOn> awaitCluster(String cluster, String addOn, String version, Duration timeout,
       Consumer<ManagedAddOn> observe) {
-    return poll(timeout, () -> managedAddOn(cluster, addOn), m -> m != null && FleetView.clusterSettled(m, version),
+    return HubQueries.poll(timeout, () -> managedAddOn(cluster, addOn), m -> m != null && FleetView.clusterSettled(m, version),
         observe, "add-on " + addOn + " on " + cluster);
-  }
-
-  private static <T> Waited<T> poll(Duration timeout, Supplier<T> read, Predicate<T> done, Consumer<T> observe,
-      String what) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      T now = read.get();
-      observe.accept(now);
-      if (done.test(now)) {
-        return new Waited<>(true, now);
-      }
-      if (Instant.now().isAfter(deadline)) {
-        return new Waited<>(false, now);
-      }
-      try {
-        Thread.sleep(POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for " + what, e);
-      }
-    }
-  }
-
-  static String names(List<? extends HasMetadata> items) {
-    return items.isEmpty() ? "none" : String.join(", ", items.stream().map(i -> i.getMetadata().getName()).sorted().toList());
   }
 }

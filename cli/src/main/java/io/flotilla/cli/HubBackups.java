@@ -12,7 +12,6 @@ import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +24,6 @@ import java.util.function.Predicate;
  * (a cluster, a store, a backup) is a {@link BadInputException} saying what exists instead.
  */
 final class HubBackups {
-  /** How often a wait looks at the record again: quick enough for a progress bar, light on the API server. */
-  static final Duration POLL = Duration.ofMillis(200);
 
   private final KubernetesClient hub;
 
@@ -35,19 +32,13 @@ final class HubBackups {
   }
 
   ManagementCluster requireCluster(String cluster) {
-    BackupRequest.requireClusterName(cluster);
-    ManagementCluster mc = hub.resources(ManagementCluster.class).withName(cluster).get();
-    if (mc == null) {
-      throw new BadInputException("no management cluster \"" + cluster + "\" on the hub (have: "
-          + names(hub.resources(ManagementCluster.class).list().getItems()) + ")");
-    }
-    return mc;
+    return HubQueries.requireCluster(hub, cluster);
   }
 
   void requireStore(String store) {
     if (hub.resources(BackupStore.class).withName(store).get() == null) {
       throw new BadInputException("no BackupStore \"" + store + "\" on the hub (have: "
-          + names(hub.resources(BackupStore.class).list().getItems()) + ")");
+          + HubQueries.names(hub.resources(BackupStore.class).list().getItems()) + ")");
     }
   }
 
@@ -128,35 +119,12 @@ final class HubBackups {
         .orElse("not Available (no heartbeat yet)");
   }
 
-  /** How a wait ended: {@code reached} false means the timeout passed; {@code last} may be null (the record is gone). */
-  record Waited(boolean reached, HostedClusterBackup last) {}
-
   /**
-   * Looks at the record every {@link #POLL} until {@code done} holds for it (null when it is gone) or {@code timeout}
-   * passes; {@code observe} sees every state looked at, the last one included.
+   * Looks at the record every {@link HubQueries#POLL} until {@code done} holds for it (null when it is gone) or
+   * {@code timeout} passes; {@code observe} sees every state looked at, the last one included.
    */
-  Waited await(String cluster, String name, Duration timeout, Predicate<HostedClusterBackup> done,
-      Consumer<HostedClusterBackup> observe) {
-    Instant deadline = Instant.now().plus(timeout);
-    while (true) {
-      HostedClusterBackup now = get(cluster, name);
-      observe.accept(now);
-      if (done.test(now)) {
-        return new Waited(true, now);
-      }
-      if (Instant.now().isAfter(deadline)) {
-        return new Waited(false, now);
-      }
-      try {
-        Thread.sleep(POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for backup " + cluster + "/" + name, e);
-      }
-    }
-  }
-
-  private static String names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
-    return items.isEmpty() ? "none" : String.join(", ", items.stream().map(i -> i.getMetadata().getName()).sorted().toList());
+  HubQueries.Waited<HostedClusterBackup> await(String cluster, String name, Duration timeout,
+      Predicate<HostedClusterBackup> done, Consumer<HostedClusterBackup> observe) {
+    return HubQueries.poll(timeout, () -> get(cluster, name), done, observe, "backup " + cluster + "/" + name);
   }
 }

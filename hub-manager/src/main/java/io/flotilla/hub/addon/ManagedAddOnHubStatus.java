@@ -1,5 +1,7 @@
 package io.flotilla.hub.addon;
 
+import io.flotilla.api.common.JsonPatches;
+
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -76,8 +78,7 @@ public final class ManagedAddOnHubStatus {
       ManagedAddOnStatus s = fresh.getStatus();
       List<Map<String, Object>> patch = new ArrayList<>();
       // the precondition: fails with 409 if anyone wrote since our GET
-      patch.add(Map.of("op", "replace", "path", "/metadata/resourceVersion",
-          "value", fresh.getMetadata().getResourceVersion()));
+      patch.add(JsonPatches.unchangedSince(fresh));
       if (!statusOnServer) {
         Map<String, Object> status = new LinkedHashMap<>();
         if (s.desiredVersion != null) {

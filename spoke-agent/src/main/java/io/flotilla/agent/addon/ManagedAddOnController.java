@@ -1,5 +1,7 @@
 package io.flotilla.agent.addon;
 
+import io.flotilla.api.common.JsonPatches;
+
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -268,7 +270,7 @@ public final class ManagedAddOnController implements AutoCloseable {
     // a desiredVersion the hub wrote since (and the hub, trusting its read-your-writes cache, would not write it
     // again). A JSON Patch that first replaces resourceVersion with the one read is refused with 409 when stale.
     List<Map<String, Object>> patch = List.of(
-        Map.of("op", "replace", "path", "/metadata/resourceVersion", "value", read.getMetadata().getResourceVersion()),
+        JsonPatches.unchangedSince(read),
         Map.of("op", "add", "path", "/status", "value", merged));
     try {
       return hub.resources(ManagedAddOn.class).inNamespace(read.getMetadata().getNamespace())

@@ -103,7 +103,7 @@ public final class BackupController implements AutoCloseable {
           entry.previousReplicas() == null ? Map.of() : entry.previousReplicas()));
       journal.write(entry.resumed());
       try {
-        try (StoreConnector.Connection store = stores.connect(entry.store(), null)) {
+        try (StoreConnector.Connection store = stores.connect(entry.store())) {
           int aborted = store.catalog().abortDanglingUploads(entry.folder());
           int deleted = store.catalog().deleteFolder(entry.folder());
           log.info("journal: aborted {} multipart uploads and deleted {} objects under {}", aborted, deleted, entry.folder());
@@ -159,12 +159,13 @@ public final class BackupController implements AutoCloseable {
     var location = b.getStatus() == null ? null : b.getStatus().location;
     String folder = location != null ? location.keyPrefix : null;
     try {
-      if (folder == null && b.getSpec() != null && b.getSpec().hostedCluster != null) {
-        folder = new io.flotilla.agent.storage.BackupLayout(stores.store(b.getSpec().store).prefix, config.clusterName(),
-            b.getSpec().hostedCluster.namespace, b.getSpec().hostedCluster.name, name).folder();
-      }
-      if (folder != null) {
-        try (StoreConnector.Connection store = stores.connect(b.getSpec().store, null)) {
+      try (StoreConnector.Connection store = stores.connect(b.getSpec().store)) {
+        if (folder == null && b.getSpec().hostedCluster != null) {
+          // never got as far as reporting a location: where it would have written
+          folder = new io.flotilla.agent.storage.BackupLayout(store.spec().prefix, config.clusterName(),
+              b.getSpec().hostedCluster.namespace, b.getSpec().hostedCluster.name, name).folder();
+        }
+        if (folder != null) {
           store.catalog().abortDanglingUploads(folder);
           int deleted = store.catalog().deleteFolder(folder);
           log.info("backup {}/{} deleted: {} objects removed from {}", ns, name, deleted, folder);

@@ -31,7 +31,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +38,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -168,9 +167,8 @@ public final class BackupExecutor {
           + cluster);
     }
     String cpNs = hc.controlPlaneNamespace();
-    var storeSpec = stores.store(spec.store);
-    String hcFolder = StoreConnector.hostedClusterFolder(storeSpec, cluster, hcRef.namespace, hcRef.name);
-    try (StoreConnector.Connection store = stores.connect(spec.store, hcFolder);
+    try (StoreConnector.Connection store = stores.connect(spec.store,
+        s -> StoreConnector.hostedClusterFolder(s, cluster, hcRef.namespace, hcRef.name));
          Client etcd = config.etcd().client(local, cpNs)) {
       EtcdState before;
       try {
@@ -394,38 +392,33 @@ public final class BackupExecutor {
     SnapshotFigures run(AtomicLong progress) throws IOException;
   }
 
-  /** Runs an upload while a side thread publishes the raw-bytes counter to the hub every progressInterval. */
+  /**
+   * Runs an upload while one side thread publishes the raw-bytes counter to the hub every progressInterval (a fixed
+   * delay, so a slow hub write only delays the next one; the upload itself never waits for the hub).
+   */
   private SnapshotFigures withProgress(String ns, String name, Long total, Upload upload) throws IOException {
     AtomicLong done = new AtomicLong();
-    ExecutorService reporter = Executors.newSingleThreadExecutor(r -> {
+    ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "backup-progress-" + name);
-      t.setDaemon(true);
-      return t;
-    });
-    java.util.concurrent.ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "backup-progress-tick-" + name);
       t.setDaemon(true);
       return t;
     });
     long interval = config.progressInterval().toMillis();
     AtomicLong reported = new AtomicLong(-1);
-    ticker.scheduleAtFixedRate(() -> {
+    reporter.scheduleWithFixedDelay(() -> {
       long now = done.get();
       if (now != reported.getAndSet(now)) {
-        reporter.execute(() -> {
-          try {
-            status(ns, name, "Snapshot", now, total);
-          } catch (RuntimeException e) {
-            log.debug("progress update of {}/{} failed: {}", ns, name, e.getMessage());
-          }
-        });
+        try {
+          status(ns, name, "Snapshot", now, total);
+        } catch (RuntimeException e) {
+          log.debug("progress update of {}/{} failed: {}", ns, name, e.getMessage());
+        }
       }
     }, interval, interval, TimeUnit.MILLISECONDS);
     try {
       return upload.run(done);
     } finally {
-      ticker.shutdownNow();
-      reporter.shutdown();
+      reporter.shutdownNow();
       try {
         reporter.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -459,13 +452,11 @@ public final class BackupExecutor {
     };
   }
 
+  /** Whether the object store failed (rather than etcd): its exceptions are somewhere in the cause chain. */
   private static boolean isUploadFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SdkException || t instanceof io.flotilla.agent.storage.UploadFailedException) {
         return true;
-      }
-      if (t.getMessage() != null && t.getMessage().startsWith("etcd snapshot failed")) {
-        return false;
       }
     }
     return false;

@@ -100,7 +100,7 @@ public final class BackupVerifier {
       throw new VerificationFailed("the backup has no location; it never completed");
     }
     Path file = null;
-    try (StoreConnector.Connection store = stores.connect(b.getSpec().store, null)) {
+    try (StoreConnector.Connection store = stores.connect(b.getSpec().store)) {
       BackupCatalog catalog = store.catalog();
       BackupManifest manifest = catalog.read(new BackupCatalog.BackupRef(location.keyPrefix,
           location.keyPrefix + BackupLayout.MANIFEST));

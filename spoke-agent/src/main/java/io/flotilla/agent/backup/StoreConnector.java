@@ -16,7 +16,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
 
@@ -76,14 +75,21 @@ public final class StoreConnector {
     return store.getSpec();
   }
 
+  /** Resolves the store, its credentials and key, and checks that the bucket answers. */
+  public Connection connect(String name) throws BackupFailure {
+    return connect(name, null);
+  }
+
   /**
-   * Resolves the store, its credentials and key, and checks that the bucket answers.
+   * Like {@link #connect(String)}, and also checks the key against earlier backups.
    *
-   * @param checkKeyAgainst when set, the newest backup under this folder that used the same key id must open with
-   *                        the loaded key: catches a key Secret that was replaced by different bytes under the same id
+   * @param keyCheckFolder the folder, given the store, whose newest backup written with the same key id must open with
+   *                       the loaded key: catches a key Secret that was replaced by different bytes under the same id
    */
-  public Connection connect(String name, String checkKeyAgainst) throws BackupFailure {
+  public Connection connect(String name, java.util.function.Function<BackupStoreSpec, String> keyCheckFolder)
+      throws BackupFailure {
     BackupStoreSpec spec = store(name);
+    String checkKeyAgainst = keyCheckFolder == null ? null : keyCheckFolder.apply(spec);
     Map<String, String> credentials = secretData(spec.credentialsSecret == null ? null : spec.credentialsSecret.namespace,
         spec.credentialsSecret == null ? null : spec.credentialsSecret.name, BackupFailure.CREDENTIALS_NOT_FOUND,
         "credentials Secret of BackupStore " + name);
@@ -145,7 +151,7 @@ public final class StoreConnector {
       try {
         BackupManifest m = catalog.read(ref);
         if (kek.keyId().equals(m.keyId()) && m.wrappedDataKey() != null
-            && (newest == null || Comparator.nullsFirst(String::compareTo).compare(m.completedAt(), newest.completedAt()) > 0)) {
+            && (newest == null || BackupManifest.NEWEST_LAST.compare(m, newest) > 0)) {
           newest = m;
         }
       } catch (java.io.IOException e) {

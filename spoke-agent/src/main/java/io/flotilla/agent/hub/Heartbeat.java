@@ -158,8 +158,9 @@ public class Heartbeat implements AutoCloseable {
         ops.patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(
             List.of(Map.of("op", "add", "path", "/status/hostedClusterNames", "value", names))));
       } catch (KubernetesClientException e) {
-        // The CRUD mock sometimes cannot resolve /status for a JSON Patch on the status subresource; clearing the
-        // list and setting it with merge patches gives the same result there (merge would otherwise append).
+        // "add /status/hostedClusterNames" needs /status to exist on the server (RFC 6902), and fabric8's getStatus()
+        // is never null, so an object without status looks like one with it. A merge patch creates /status; the list
+        // is cleared first because the CRUD mock appends arrays on merge instead of replacing them.
         Map<String, Object> cleared = new LinkedHashMap<>();
         cleared.put("hostedClusterNames", null);
         ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(Map.of("status", cleared)));

@@ -1,5 +1,7 @@
 package io.flotilla.agent.hub;
 
+import io.flotilla.api.common.JsonPatches;
+
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -102,16 +105,15 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
       } else {
         finalizers.remove(finalizer);
       }
-      // JSON Patch with a resourceVersion test: replaces the list (merge patch would append) and fails on a race.
-      String patch = "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":"
-          + quote(current.getMetadata().getResourceVersion()) + "},"
-          + "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":" + toJsonArray(finalizers) + "}]";
+      // JSON Patch with the resourceVersion precondition: replaces the list (merge patch would append), 409 on a race.
+      String patch = hub.getKubernetesSerialization().asJson(List.of(JsonPatches.unchangedSince(current),
+          Map.of("op", "add", "path", "/metadata/finalizers", "value", finalizers)));
       try {
         hub.resources(kind).inNamespace(namespace).withName(name)
             .patch(PatchContext.of(PatchType.JSON), patch);
         return;
       } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 && e.getCode() != 422 && e.getCode() != 500) {
+        if (e.getCode() != 409) {
           throw e;
         }
       }
@@ -136,13 +138,5 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
     } catch (KubernetesClientException e) {
       log.debug("could not record event {} on {}: {}", reason, backup.getMetadata().getName(), e.getMessage());
     }
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
-
-  private static String toJsonArray(List<String> values) {
-    return values.stream().map(HubRecords::quote).collect(java.util.stream.Collectors.joining(",", "[", "]"));
   }
 }

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Restores a backup onto this management cluster (DESIGN flow 3, hypershift.md §1.4 and §6.3): find the backup in the
@@ -139,7 +140,7 @@ public final class RestoreExecutor {
       throw new BackupFailure("RelayNotConfigured", "this agent has no snapshot relay configured, so etcd-init cannot"
           + " download the snapshot; start the agent with a relay certificate");
     }
-    try (StoreConnector.Connection store = stores.connect(spec.store, null)) {
+    try (StoreConnector.Connection store = stores.connect(spec.store)) {
       // ---- resolve in the bucket
       BackupLocator locator = new BackupLocator(store.catalog(), store.spec().prefix);
       Optional<BackupLocator.Found> found;
@@ -265,30 +266,30 @@ public final class RestoreExecutor {
     }
   }
 
+  /**
+   * Watches the HostedCluster until condition {@code type} is True; for EtcdSnapshotRestored a False is final
+   * (etcd-init does not retry, hypershift.md §1.4) and fails at once.
+   */
   private void awaitCondition(String hcNs, String hcName, String type, String failureReason) throws BackupFailure {
-    Instant deadline = clock.instant().plus(restoreTimeout);
-    while (clock.instant().isBefore(deadline)) {
-      HostedCluster hc = local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).get();
-      if (hc != null && hc.getStatus() != null) {
-        var c = Conditions.find(hc.getStatus().conditions, type);
-        if (c.isPresent() && Conditions.TRUE.equals(c.get().getStatus())) {
-          return;
-        }
-        if (c.isPresent() && Conditions.FALSE.equals(c.get().getStatus())
-            && HostedCluster.ETCD_SNAPSHOT_RESTORED.equals(type)) {
-          throw new BackupFailure(failureReason, "etcd-init could not restore the snapshot: " + c.get().getReason()
-              + ": " + c.get().getMessage());
-        }
-      }
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    boolean restoreStep = HostedCluster.ETCD_SNAPSHOT_RESTORED.equals(type);
+    HostedCluster hc;
+    try {
+      hc = local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).waitUntilCondition(h -> {
+        String status = h == null || h.getStatus() == null ? null : Conditions.statusOf(h.getStatus().conditions, type);
+        return Conditions.TRUE.equals(status) || (restoreStep && Conditions.FALSE.equals(status));
+      }, restoreTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (KubernetesClientException e) {
+      if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
         throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the restore");
       }
+      throw new BackupFailure(failureReason, "HostedCluster " + hcNs + "/" + hcName + " did not report " + type
+          + "=True within " + restoreTimeout.toMinutes() + " min");
     }
-    throw new BackupFailure(failureReason, "HostedCluster " + hcNs + "/" + hcName + " did not report " + type
-        + "=True within " + restoreTimeout.toMinutes() + " min");
+    var c = Conditions.find(hc.getStatus().conditions, type).orElseThrow();
+    if (!Conditions.TRUE.equals(c.getStatus())) {
+      throw new BackupFailure(failureReason, "etcd-init could not restore the snapshot: " + c.getReason() + ": "
+          + c.getMessage());
+    }
   }
 
   private static Set<String> namespacesOf(ResourceArchive resources, String hcNs, String cpNs) {
