@@ -150,13 +150,17 @@ public class ClusterRegistration {
     return List.of(
         rule("addon.flotilla.io", List.of("managedaddons"), List.of("get", "list", "watch")),
         rule("addon.flotilla.io", List.of("managedaddons/status"), List.of("get", "patch", "update")),
-        rule("dr.flotilla.io", List.of("hostedclusterbackups", "hostedclusterrestores"), List.of("get", "list", "watch")),
+        rule("dr.flotilla.io", List.of("hostedclusterbackups", "hostedclusterrestores", "hostedclusterpauses",
+            "hostedclusterteardowns"), List.of("get", "list", "watch")),
         // metadata writes only for the agent's own finalizers: a backup record is held until its objects are deleted,
-        // a ManagedAddOn until the add-on is uninstalled from the spoke
-        rule("dr.flotilla.io", List.of("hostedclusterbackups"), List.of("patch", "update")),
+        // a hold until it is released, a ManagedAddOn until the add-on is uninstalled from the spoke
+        rule("dr.flotilla.io", List.of("hostedclusterbackups", "hostedclusterpauses"), List.of("patch", "update")),
         rule("addon.flotilla.io", List.of("managedaddons"), List.of("patch", "update")),
-        rule("dr.flotilla.io", List.of("hostedclusterbackups/status", "hostedclusterrestores/status"),
-            List.of("get", "patch", "update")),
+        // scheduled backups: the agent runs its cluster's schedule and records each backup it takes
+        rule("dr.flotilla.io", List.of("hostedclusterbackups"), List.of("create")),
+        rule("", List.of("configmaps"), List.of("get", "list", "watch")),
+        rule("dr.flotilla.io", List.of("hostedclusterbackups/status", "hostedclusterrestores/status",
+            "hostedclusterpauses/status", "hostedclusterteardowns/status"), List.of("get", "patch", "update")),
         rule("coordination.k8s.io", List.of("leases"), List.of("get", "create", "update")),
         rule("", List.of("events"), List.of("create", "patch")),
         rule("events.k8s.io", List.of("events"), List.of("create", "patch")));

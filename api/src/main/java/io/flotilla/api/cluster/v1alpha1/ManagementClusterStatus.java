@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ManagementClusterStatus {
@@ -19,6 +20,8 @@ public class ManagementClusterStatus {
   public Integer hostedClusters;
   @JsonPropertyDescription("Namespace/name of every HostedCluster the agent reported, so fail-over knows what was there.")
   public List<String> hostedClusterNames;
+  @JsonPropertyDescription("Labels of each reported HostedCluster that has any, keyed by namespace/name, so the hub can evaluate BackupPolicy hosted-cluster selectors.")
+  public Map<String, Map<String, String>> hostedClusterLabels;
   @JsonPropertyDescription("Completion time of the newest Completed backup taken on this cluster (RFC 3339).")
   public String lastBackupTime;
 }

@@ -17,6 +17,23 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "PointOfNoReturn", jsonPath = ".status.pointOfNoReturnTime", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class HostedClusterMigration extends CustomResource<HostedClusterMigrationSpec, HostedClusterMigrationStatus> {
+  /** On every record a migration creates in a cluster namespace (pause, backup, restore, teardown): the migration's name. */
+  public static final String MIGRATION_LABEL = "dr.flotilla.io/migration";
+  /** On the migrations of one fail-over: the lost cluster's name. */
+  public static final String FAILOVER_LABEL = "dr.flotilla.io/failover-from";
+  /** True once the migration finished: Succeeded, or RolledBack. */
+  public static final String CONDITION_SUCCEEDED = "Succeeded";
+  /** True while a failed step waits for an operator (failurePolicy Manual) to roll back. */
+  public static final String CONDITION_WAITING_FOR_OPERATOR = "WaitingForOperator";
+  /** True once the point of no return is passed (the destination is verified; the source is torn down next). */
+  public static final String CONDITION_POINT_OF_NO_RETURN = "PointOfNoReturnPassed";
+  /** True when spec.rollback was set after the point of no return. */
+  public static final String CONDITION_ROLLBACK_REFUSED = "RollbackRefused";
+  /** The alert: the source teardown halted because its workers' preservation could not be applied or verified. */
+  public static final String CONDITION_TEARDOWN_HALTED = "TeardownHalted";
+  /** True while the migration waits for a free restore slot on its destination (bounded concurrency). */
+  public static final String CONDITION_QUEUED = "Queued";
+
   @Override
   protected HostedClusterMigrationSpec initSpec() { return new HostedClusterMigrationSpec(); }
 

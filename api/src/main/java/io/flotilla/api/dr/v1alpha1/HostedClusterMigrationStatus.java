@@ -1,6 +1,7 @@
 package io.flotilla.api.dr.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -11,8 +12,13 @@ public class HostedClusterMigrationStatus {
   public Long observedGeneration;
   public Phase phase;
   public List<Step> steps = new ArrayList<>();
+  public String startedAt;
+  public String completedAt;
   public String pointOfNoReturnTime;
+  @JsonPropertyDescription("The backup the destination is restored from (in the source cluster's namespace).")
   public String backupName;
+  @JsonPropertyDescription("From the migration's creation until the destination was verified Available (Go duration); for a fail-over, the recovery time of this hosted cluster.")
+  public String recoveryTime;
   public List<Condition> conditions = new ArrayList<>();
 
   public enum Phase { Pending, Running, WaitingForOperator, RollingBack, RolledBack, Succeeded, Failed }
