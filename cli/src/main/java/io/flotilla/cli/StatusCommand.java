@@ -2,6 +2,7 @@ package io.flotilla.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -10,7 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "status", description = "Print the fleet: clusters, availability, heartbeat age, hosted clusters.")
+@Command(name = "status", description = "Print the fleet: clusters, availability, heartbeat age, hosted clusters; then migrations, if any.")
 final class StatusCommand implements Callable<Integer> {
   @Mixin HubOptions hub;
   @Mixin OutputOptions output;
@@ -28,7 +29,14 @@ final class StatusCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("No management clusters registered. Add one with: flotilla cluster add <name>");
         return 0;
       }
-      spec.commandLine().getOut().print(FleetTable.of(clusters, Instant.now()).render());
+      Instant now = Instant.now();
+      spec.commandLine().getOut().print(FleetTable.of(clusters, now).render());
+      List<HostedClusterMigration> migrations = new HubMigrations(client).list();
+      if (!migrations.isEmpty()) {
+        spec.commandLine().getOut().println();
+        spec.commandLine().getOut().println("MIGRATIONS");
+        spec.commandLine().getOut().print(MigrationViews.table(migrations, now).render());
+      }
       return 0;
     }
   }

@@ -62,6 +62,11 @@ final class EtcdInit {
     this.etcdBinary = etcdBinary;
   }
 
+  /** A fault for tests: the management cluster's network drops etcd-init's download (a firewall, a NetworkPolicy). */
+  private volatile boolean downloadsBlocked;
+
+  void blockDownloads(boolean blocked) { downloadsBlocked = blocked; }
+
   RestoreOutcome run(RestoreSnapshotUrl url, Path memberDir, String memberName) {
     Path data = memberDir.resolve(DATA_DIR);
     Path download = memberDir.resolve(DOWNLOAD_FILE);
@@ -73,6 +78,10 @@ final class EtcdInit {
         return RestoreOutcome.skippedDataDirectoryNotEmpty();
       }
       LOG.info("etcd-init {}: downloading snapshot from {}", memberDir, url.redacted());
+      if (downloadsBlocked) {
+        return failed(url, "downloading the snapshot from " + url.redacted() + " failed: connection timed out"
+            + " (sandbox fault: this cluster's restore downloads are blocked)");
+      }
       HttpResponse<Path> response;
       try {
         response = http.send(HttpRequest.newBuilder(url.uri()).timeout(DOWNLOAD_TIMEOUT).GET().build(),

@@ -305,6 +305,14 @@ public final class HyperShiftSimulator implements AutoCloseable {
   }
 
   /**
+   * A fault for tests: etcd-init on this management cluster cannot download restore snapshots (as behind a firewall),
+   * so a restore here ends with {@code EtcdSnapshotRestored=False}, reason {@value #REASON_ETCD_RESTORE_FAILED}.
+   */
+  public void blockRestoreDownloads(boolean blocked) {
+    etcdInit.blockDownloads(blocked);
+  }
+
+  /**
    * On the provisioner thread: TLS, etcd-init when there is a snapshot to restore, etcd, the seed (only into a fresh
    * data directory), then the objects that let clients reach it.
    */

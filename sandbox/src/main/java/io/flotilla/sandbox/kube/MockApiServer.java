@@ -94,6 +94,17 @@ public final class MockApiServer implements AutoCloseable {
 
   public String clusterName() { return clusterName; }
 
+  /**
+   * A fault for tests: from now on, answer {@code method} (GET, PATCH, PUT, DELETE, ...) on resource {@code plural}
+   * in {@code namespace} (null = all) with 403 Forbidden, as an API server does when RBAC lacks the verb. Returns the
+   * switch that lifts it.
+   */
+  public AutoCloseable deny(String method, String plural, String namespace) {
+    SandboxDispatcher.Denial denial = new SandboxDispatcher.Denial(method, plural, namespace);
+    dispatcher.deny(denial);
+    return () -> dispatcher.allow(denial);
+  }
+
   /** https://127.0.0.1:port */
   public String url() { return url; }
 

@@ -48,6 +48,20 @@ final class SandboxDispatcher extends KubernetesMixedDispatcher {
   private final TableRenderer tables;
   private final String gitVersion;
   private final Set<String> issuedTokens = ConcurrentHashMap.newKeySet();
+  /** Requests refused as RBAC would refuse them: a fault the tests inject (the sandbox enforces no RBAC otherwise). */
+  private final Set<Denial> denials = ConcurrentHashMap.newKeySet();
+
+  /** Refuse {@code method} on {@code plural} in {@code namespace} (null = every namespace) with 403 Forbidden. */
+  record Denial(String method, String plural, String namespace) {
+    boolean matches(String requestMethod, String requestPlural, String requestNamespace) {
+      return method.equalsIgnoreCase(requestMethod) && plural.equals(requestPlural)
+          && (namespace == null || namespace.equals(requestNamespace));
+    }
+  }
+
+  void deny(Denial denial) { denials.add(denial); }
+
+  void allow(Denial denial) { denials.remove(denial); }
 
   SandboxDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses, ObjectMapper mapper, CrdCatalog catalog,
                     String gitVersion) {
@@ -92,6 +106,19 @@ final class SandboxDispatcher extends KubernetesMixedDispatcher {
         }
         if (path.equals(RULES_REVIEW_PATH)) {
           return rulesReview(request);
+        }
+      }
+      if (!denials.isEmpty()) {
+        Matcher resource = RESOURCE.matcher(path);
+        if (resource.matches()) {
+          String ns = resource.group(4);
+          String plural = resource.group(5);
+          String name = resource.group(6);
+          if (denials.stream().anyMatch(d -> d.matches(request.getMethod(), plural, ns))) {
+            return status(403, "Forbidden", plural + (name == null ? "" : " \"" + name + "\"") + " is forbidden: the"
+                + " caller cannot " + request.getMethod().toLowerCase(java.util.Locale.ROOT) + " resource \"" + plural
+                + "\"" + (ns == null ? "" : " in the namespace \"" + ns + "\""));
+          }
         }
       }
       MockResponse response = super.dispatch(request);
