@@ -2,6 +2,7 @@ package io.flotilla.cli;
 
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.sandbox.Fleet;
 
 import java.io.PrintWriter;
@@ -17,9 +18,11 @@ final class SandboxDemo {
   private final PrintWriter out;
   private final Instant began = Instant.now();
   private int step;
-  private static final int STEPS = 6;
+  private static final int STEPS = 7;
   /** Ample for the demo's few MiB of etcd; a backup that takes longer has gone wrong. */
   private static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(2);
+  /** A migration is a hold, a backup, a restore and a teardown: a few of the above. */
+  private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
 
   SandboxDemo(PrintWriter out) { this.out = out; }
 
@@ -55,6 +58,13 @@ final class SandboxDemo {
           + "/" + hosted.get(0)) + " on " + source + " (paused with a deadline, etcd snapshot encrypted to S3, resumed)");
       Boolean backedUp = backup(fleet, source, hosted);
 
+      String destination = fleet.clusterNames().get(fleet.clusterNames().size() - 1);
+      String moving = hosted.size() > 1 ? hosted.get(1) : hosted.isEmpty() ? null : hosted.get(0);
+      heading("Migration: `flotilla migrate start` " + (moving == null ? "of a hosted cluster" : Fleet.HOSTED_CLUSTER_NAMESPACE
+          + "/" + moving) + " from " + source + " to " + destination + " (hold, back up, restore, verify, point of no "
+          + "return, tear the source down keeping every worker)");
+      Boolean migrated = migrate(fleet, source, destination, moving);
+
       heading("Add-on staged rollout with one rollback: publish, roll " + AddOnDemo.ADD_ON + " " + AddOnDemo.FROM
           + " -> " + AddOnDemo.TO + " Progressive (maxConcurrency 1), then the failing " + AddOnDemo.FAILING
           + " with failure strategy Rollback");
@@ -64,13 +74,20 @@ final class SandboxDemo {
       List<ManagementCluster> clusters = fleet.hub().resources(ManagementCluster.class).list().getItems();
       out.print(FleetTable.of(clusters, Instant.now()).render());
       long available = fleet.clusterNames().stream().filter(fleet::isAvailable).count();
-      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, add-on rollout %s, demo took "
-              + "%ds%n", available, clusters.size(),
+      List<HostedClusterMigration> migrations = new HubMigrations(fleet.hub()).list();
+      if (!migrations.isEmpty()) {
+        out.println();
+        out.print(MigrationViews.table(migrations, Instant.now()).render());
+      }
+      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, migration %s, add-on rollout "
+              + "%s, demo took %ds%n", available, clusters.size(),
           fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
           backedUp == null ? "skipped" : backedUp ? "completed" : "FAILED",
+          migrated == null ? "skipped" : migrated ? "succeeded" : "FAILED",
           addOnsOk ? "staged with one rollback" : "FAILED", Duration.between(began, Instant.now()).toSeconds());
       out.flush();
-      return available == clusters.size() && !Boolean.FALSE.equals(backedUp) && addOnsOk ? 0 : 1;
+      return available == clusters.size() && !Boolean.FALSE.equals(backedUp) && !Boolean.FALSE.equals(migrated)
+          && addOnsOk ? 0 : 1;
     } catch (IllegalStateException e) {
       out.println("demo failed: " + e.getMessage());
       out.flush();
@@ -96,6 +113,52 @@ final class SandboxDemo {
         BackupProgress.lineByLine(line -> detail("  " + line)));
     detail(outcome.line());
     return outcome.completed();
+  }
+
+  /**
+   * What `flotilla migrate start --wait` does, with its progress as demo lines, plus the check a person would make:
+   * every worker of the hosted cluster still bound where it was, none rebooted into discovery.
+   */
+  private Boolean migrate(Fleet fleet, String source, String destination, String hc) {
+    if (hc == null || source.equals(destination)) {
+      detail("nothing to migrate (one cluster, or no hosted cluster)");
+      return null;
+    }
+    java.util.Map<String, java.util.Optional<String>> before = workers(fleet, hc);
+    int deprovisions = fleet.hosts().totalDeprovisions();
+    HubMigrations migrations = new HubMigrations(fleet.hub());
+    String name = hc + "-to-" + destination;
+    migrations.create(name, new io.flotilla.api.common.NamespacedName(Fleet.HOSTED_CLUSTER_NAMESPACE, hc), source, false,
+        destination, io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy.Manual, java.util.Map.of());
+    detail("migration " + name + " created on the hub; the hub drives " + source + "'s and " + destination + "'s agents");
+    String[] last = {null};
+    HubQueries.Waited<HostedClusterMigration> waited = migrations.await(name, MIGRATION_TIMEOUT,
+        m -> m == null || HubMigrations.isFinal(m)
+            || HubMigrations.phase(m) == io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase.WaitingForOperator,
+        m -> {
+          String line = m == null ? name + ": deleted" : MigrationViews.progressLine(m);
+          if (!line.equals(last[0])) {
+            detail("  " + line);
+            last[0] = line;
+          }
+        });
+    HostedClusterMigration m = waited.last();
+    boolean succeeded = m != null && HubMigrations.phase(m) == io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase.Succeeded;
+    java.util.Map<String, java.util.Optional<String>> after = workers(fleet, hc);
+    int deprovisioned = fleet.hosts().totalDeprovisions() - deprovisions;
+    detail(succeeded ? "migration " + name + " succeeded: point of no return at " + m.getStatus().pointOfNoReturnTime
+        + ", recovery time " + m.getStatus().recoveryTime : "migration " + name + " did not succeed: "
+        + (m == null ? "deleted" : MigrationViews.progressLine(m)));
+    detail(after.size() + " workers of " + hc + ": " + (after.equals(before) ? "all still bound to the same cluster"
+        : "CHANGED " + before + " -> " + after) + ", " + deprovisioned + " rebooted into discovery");
+    return succeeded && after.equals(before) && deprovisioned == 0;
+  }
+
+  private static java.util.Map<String, java.util.Optional<String>> workers(Fleet fleet, String hc) {
+    java.util.Map<String, java.util.Optional<String>> bound = new java.util.TreeMap<>();
+    fleet.hosts().hosts().stream().filter(h -> h.hostname().startsWith(hc + "-worker"))
+        .forEach(h -> bound.put(h.uuid(), h.boundTo()));
+    return bound;
   }
 
   private static String heartbeat(Fleet fleet, String cluster) {

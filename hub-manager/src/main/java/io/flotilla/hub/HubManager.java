@@ -8,6 +8,8 @@ import io.flotilla.hub.addon.FleetAddOnReconciler;
 import io.flotilla.hub.addon.ManagedAddOnReconciler;
 import io.flotilla.hub.cluster.ClusterAvailability;
 import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.flotilla.hub.dr.migration.HostedClusterMigrationReconciler;
+import io.flotilla.hub.dr.policy.BackupPolicyReconciler;
 import io.flotilla.hub.webhook.AdmissionWebhook;
 import io.flotilla.hub.webhook.AdmissionWebhookConfig;
 import io.javaoperatorsdk.operator.Operator;
@@ -90,9 +92,14 @@ public class HubManager implements AutoCloseable {
         config.defaultLeaseDuration()));
     op.register(new FleetAddOnReconciler(hub));
     op.register(new ManagedAddOnReconciler(hub));
+    // backup policies: each cluster's effective schedule, retention, RPO compliance; re-checked every 30 s
+    op.register(new BackupPolicyReconciler(hub));
+    // migrations and fail-overs: at most 2 restores onto one destination at once, re-checked every 30 s while running
+    op.register(new HostedClusterMigrationReconciler(hub));
     // Every replica serves admission (the TLS Secret coordinates them), not only the leader.
     if (webhookConfig != null) {
-      webhook = new AdmissionWebhook(hub, webhookConfig);
+      webhook = new AdmissionWebhook(hub, webhookConfig, java.time.Clock.systemUTC(),
+          java.util.List.of(new io.flotilla.hub.webhook.DrAdmission(hub.getKubernetesSerialization()).endpoint()));
       webhook.start();
     }
     op.start();

@@ -40,6 +40,10 @@ public class HubManagerMain implements Callable<Integer> {
   @Option(names = "--webhook-url-host", description = "The API server calls https://HOST:PORT instead of the flotilla-webhook Service.")
   String webhookUrlHost;
 
+  @Option(names = "--metrics-port", defaultValue = "0",
+      description = "Port of the plain-HTTP Prometheus endpoint GET /metrics; 0 turns it off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Option(names = "--identity", description = "Leader-election identity (default: hostname).")
   String identity;
 
@@ -84,6 +88,10 @@ public class HubManagerMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (metricsPort < 0 || metricsPort > 65535) {
+      err.println("error: --metrics-port must be between 0 (off) and 65535");
+      return EXIT_USAGE;
+    }
     if (graceHeartbeats < 1) {
       err.println("error: --grace-heartbeats must be at least 1");
       return EXIT_USAGE;
@@ -110,8 +118,11 @@ public class HubManagerMain implements Callable<Integer> {
         err.println("error: cannot start against the hub at " + config.getMasterUrl() + ": " + oneLine(e));
         return EXIT_HUB;
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "hub-manager-shutdown"));
-      stop.await();
+      try (io.flotilla.hub.metrics.HubMetrics metrics = metricsPort == 0 ? null
+          : io.flotilla.hub.metrics.HubMetrics.serve(client, new java.net.InetSocketAddress(metricsPort))) {
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "hub-manager-shutdown"));
+        stop.await();
+      }
       return 0;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -6,6 +6,8 @@ import io.flotilla.agent.backup.BackupController;
 import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.addon.ManagedAddOnController;
 import io.flotilla.agent.hub.Heartbeat;
+import io.flotilla.agent.hostedcluster.HostedClusterPauseController;
+import io.flotilla.agent.teardown.HostedClusterTeardownController;
 import io.flotilla.agent.restore.RestoreController;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import org.slf4j.Logger;
@@ -26,6 +28,8 @@ public class SpokeAgent implements AutoCloseable {
   private ManagedAddOnController addOns;
   private BackupController backups;
   private RestoreController restores;
+  private HostedClusterPauseController holds;
+  private HostedClusterTeardownController teardowns;
 
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
     this(hub, local, config, StoreConnector.AWS_SDK);
@@ -75,6 +79,10 @@ public class SpokeAgent implements AutoCloseable {
     backups.start();
     restores = new RestoreController(hub, local, config, s3Factory);
     restores.start();
+    holds = new HostedClusterPauseController(hub, local, config);
+    holds.start();
+    teardowns = new HostedClusterTeardownController(hub, local, config);
+    teardowns.start();
     log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
         config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
   }
@@ -93,6 +101,14 @@ public class SpokeAgent implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (teardowns != null) {
+      teardowns.close();
+      teardowns = null;
+    }
+    if (holds != null) {
+      holds.close();
+      holds = null;
+    }
     if (restores != null) {
       restores.close();
       restores = null;

@@ -55,6 +55,10 @@ public class SpokeAgentMain implements Callable<Integer> {
       description = "Folder with tls.crt and tls.key (a mounted kubernetes.io/tls Secret) for the snapshot relay that serves restores to etcd-init; without it this agent cannot restore.")
   Path relayTlsDir;
 
+  @Option(names = "--metrics-port", defaultValue = "0",
+      description = "Port of the plain-HTTP Prometheus endpoint GET /metrics; 0 turns it off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Option(names = "--relay-port", defaultValue = "8443", description = "Port of the snapshot relay (default: ${DEFAULT-VALUE}).")
   int relayPort;
 
@@ -100,6 +104,10 @@ public class SpokeAgentMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (metricsPort < 0 || metricsPort > 65535) {
+      err.println("error: --metrics-port must be between 0 (off) and 65535");
+      return EXIT_USAGE;
+    }
     Duration interval;
     try {
       interval = parseDuration(heartbeatInterval);
@@ -154,9 +162,12 @@ public class SpokeAgentMain implements Callable<Integer> {
         err.println("error: " + e.getMessage());
         return EXIT_HUB_UNREACHABLE;
       }
-      Thread hook = new Thread(stop::countDown, "flotilla-agent-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      stop.await();
+      try (io.flotilla.agent.metrics.AgentMetrics metrics = metricsPort == 0 ? null
+          : io.flotilla.agent.metrics.AgentMetrics.serve(hub, local, clusterName, new java.net.InetSocketAddress(metricsPort))) {
+        Thread hook = new Thread(stop::countDown, "flotilla-agent-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stop.await();
+      }
       return EXIT_OK;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -2,8 +2,6 @@ package io.flotilla.e2e.restore;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.options.GetOption;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.flotilla.api.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
@@ -13,6 +11,7 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.sandbox.Fleet;
+import io.flotilla.e2e.EtcdDigest;
 import io.flotilla.e2e.SandboxFleets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,11 +31,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,7 +73,7 @@ class HostedClusterRestoreTest {
         etcd.getKVClient().put(bytes("/flotilla-test/key-" + i), bytes("value-" + i + "-" + System.nanoTime()))
             .get(10, TimeUnit.SECONDS);
       }
-      source = digest(etcd);
+      source = EtcdDigest.of(etcd);
     }
     HostedClusterBackup backup = awaitBackup(backup("mc-1", "hc-1"));
 
@@ -90,7 +86,7 @@ class HostedClusterRestoreTest {
     assertThat(done.getStatus().verification.etcdRevision).isEqualTo(backup.getStatus().snapshot.etcdRevision);
     assertThat(done.getStatus().source.keyPrefix).isEqualTo(backup.getStatus().location.keyPrefix);
     try (Client etcd = fleet.simulator("mc-2").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
-      assertThat(digest(etcd)).as("every key and value of the source").isEqualTo(source);
+      assertThat(EtcdDigest.of(etcd)).as("every key and value of the source").isEqualTo(source);
     }
     HostedCluster restored = fleet.spokeClient("mc-2").resources(HostedCluster.class).inNamespace(NS).withName("hc-1").get();
     assertThat(Conditions.isTrue(restored.getStatus().conditions, HostedCluster.ETCD_SNAPSHOT_RESTORED)).isTrue();
@@ -187,21 +183,6 @@ class HostedClusterRestoreTest {
     var c = Conditions.find(r.getStatus().conditions, HostedClusterRestore.CONDITION_COMPLETED).orElseThrow();
     assertThat(c.getReason()).as(c.getMessage()).isEqualTo(reason);
     assertThat(c.getMessage()).isNotBlank();
-  }
-
-  /** SHA-256 over every key and value, in key order. */
-  static String digest(Client etcd) throws Exception {
-    ByteSequence all = ByteSequence.from(new byte[] {0});
-    List<KeyValue> kvs = etcd.getKVClient().get(all, GetOption.builder().withRange(all)
-        .withSortField(GetOption.SortTarget.KEY).build()).get(30, TimeUnit.SECONDS).getKvs();
-    MessageDigest d = MessageDigest.getInstance("SHA-256");
-    for (KeyValue kv : kvs) {
-      d.update(kv.getKey().getBytes());
-      d.update((byte) 0);
-      d.update(kv.getValue().getBytes());
-      d.update((byte) 0);
-    }
-    return kvs.size() + ":" + HexFormat.of().formatHex(d.digest());
   }
 
   private HttpClient trustingRelayCa() throws Exception {

@@ -28,7 +28,8 @@ class ClusterRegistrationTest {
   KubernetesClient client;
 
   static final String[] CRDS = {"managementclusters.cluster.flotilla.io", "managedaddons.addon.flotilla.io",
-      "hostedclusterbackups.dr.flotilla.io", "hostedclusterrestores.dr.flotilla.io", "backupstores.dr.flotilla.io"};
+      "hostedclusterbackups.dr.flotilla.io", "hostedclusterrestores.dr.flotilla.io", "backupstores.dr.flotilla.io",
+      "hostedclusterpauses.dr.flotilla.io", "hostedclusterteardowns.dr.flotilla.io"};
 
   static CustomResourceDefinition crd(KubernetesClient client, String name) throws Exception {
     try (InputStream in = ClusterRegistrationTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
@@ -88,7 +89,8 @@ class ClusterRegistrationTest {
 
   @Test
   void roleOnlyGrantsNamespacedResourcesInTheClusterNamespace() throws Exception {
-    Set<String> namespaced = new HashSet<>(Set.of("coordination.k8s.io/leases", "/events", "events.k8s.io/events"));
+    Set<String> namespaced = new HashSet<>(Set.of("coordination.k8s.io/leases", "/events", "events.k8s.io/events",
+        "/configmaps"));
     Set<String> clusterScoped = new HashSet<>();
     for (String name : CRDS) {
       var crd = crd(client, name);
@@ -109,10 +111,15 @@ class ClusterRegistrationTest {
       }
       if (rule.getResources().stream().anyMatch(r -> r.startsWith("managedaddons") || r.startsWith("hostedcluster"))) {
         // the agent reads its objects and writes their status; on the records it executes it also patches metadata
-        // (its own finalizer, which holds a record until the agent has cleaned up) — it never creates or deletes them
-        assertThat(rule.getVerbs()).isSubsetOf("get", "list", "watch", "patch", "update");
+        // (its own finalizer, which holds a record until the agent has cleaned up); the only records it creates are
+        // the backups its schedule takes — it never deletes any
+        assertThat(rule.getVerbs()).isSubsetOf("get", "list", "watch", "patch", "update", "create");
         if (rule.getVerbs().contains("patch") && rule.getResources().stream().noneMatch(r -> r.endsWith("/status"))) {
-          assertThat(rule.getResources()).isSubsetOf("hostedclusterbackups", "managedaddons");
+          assertThat(rule.getResources()).isSubsetOf("hostedclusterbackups", "hostedclusterpauses", "managedaddons");
+        }
+        if (rule.getVerbs().contains("create")) {
+          assertThat(rule.getResources()).containsExactly("hostedclusterbackups");
+          assertThat(rule.getVerbs()).containsExactly("create");
         }
       }
     }

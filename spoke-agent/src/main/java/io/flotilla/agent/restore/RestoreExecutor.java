@@ -220,7 +220,8 @@ public final class RestoreExecutor {
           }
         }
         GenericKubernetesResource hc = withRestoreUrl(stripPause(hcObject), grant.url().toString());
-        hc.getMetadata().setAnnotations(merged(hc.getMetadata().getAnnotations(), RESTORED_FROM_BACKUP, "true"));
+        hc.getMetadata().setAnnotations(merged(merged(hc.getMetadata().getAnnotations(), RESTORED_FROM_BACKUP, "true"),
+            HostedClusterRestore.RESTORED_BY_ANNOTATION, ns + "/" + name));
         apply(hc);
 
         // ---- wait for etcd-init (simulated or real) to restore, then the rest

@@ -1,5 +1,6 @@
 package io.flotilla.api.dr.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -15,10 +16,14 @@ public class BackupPolicySpec {
   @JsonPropertyDescription("Which ManagementClusters the policy applies to; empty selects all.")
   public LabelSelector clusterSelector;
 
+  @JsonPropertyDescription("Which HostedClusters on the selected clusters the policy backs up; empty selects all. A"
+      + " hosted cluster selected by several active policies is backed up by the one whose name sorts first; the"
+      + " others report Overlapping.")
   public HostedClusterSelector hostedClusterSelector;
 
   @Required
-  @JsonPropertyDescription("Standard five-field cron expression.")
+  @JsonPropertyDescription("Cron expression: five fields (minute hour day-of-month month day-of-week), or six with"
+      + " seconds first.")
   public String schedule;
 
   @JsonPropertyDescription("IANA time zone the schedule is read in; default UTC.")
@@ -28,26 +33,48 @@ public class BackupPolicySpec {
   @JsonPropertyDescription("Name of the BackupStore.")
   public String store;
 
+  @JsonPropertyDescription("Which of the backups this policy scheduled are deleted (record and objects), per hosted"
+      + " cluster. Absent: none. The newest Completed backup of a hosted cluster is never deleted.")
   public Retention retention;
 
+  public Encryption encryption;
+
   @Pattern(Validation.DURATION)
+  @JsonPropertyDescription("Upper bound on how long a hosted cluster stays paused for a backup (agent default 10m);"
+      + " also the grace the RPO check allows a scheduled backup to complete.")
   public String maxPauseWindow;
 
   public Boolean quiesceAPIServers;
 
+  @JsonPropertyDescription("Take no new backups (retention still applies, as for a suspended CronJob's history).")
   public Boolean suspend;
+
+  @JsonIgnore
+  public boolean isSuspended() { return Boolean.TRUE.equals(suspend); }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class HostedClusterSelector {
+    @JsonPropertyDescription("HostedCluster namespaces on the management cluster; empty means every namespace.")
     public List<String> namespaces;
+    @JsonPropertyDescription("Labels of the HostedCluster, as the agent reports them.")
     public LabelSelector labelSelector;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Retention {
     @Min(1)
+    @JsonPropertyDescription("Keep at most this many Completed backups per hosted cluster; older ones are deleted.")
     public Integer keepLast;
     @Pattern(Validation.DURATION)
+    @JsonPropertyDescription("Delete Completed backups older than this (and Failed ones older than it or than the"
+        + " newest Completed backup), except the newest Completed backup.")
     public String maxAge;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Encryption {
+    @JsonPropertyDescription("Refuse to schedule backups to a BackupStore whose encryption type is None (the store's"
+        + " encryption settings are what the agent applies).")
+    public Boolean required;
   }
 }

@@ -1,6 +1,7 @@
 package io.flotilla.api.dr.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -8,9 +9,46 @@ import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BackupPolicyStatus {
+  /** Condition types. */
+  public static final String VALID = "Valid";
+  public static final String OVERLAPPING = "Overlapping";
+  public static final String COMPLIANT = "Compliant";
+  public static final String SUSPENDED = "Suspended";
+
+  /** The most RPO entries status carries (non-compliant and oldest first); the counts always cover every one. */
+  public static final int MAX_RPO_ENTRIES = 500;
+
   public Long observedGeneration;
+  @JsonPropertyDescription("Hosted clusters this policy backs up whose newest Completed backup is within the RPO target.")
   public Integer compliant;
+  @JsonPropertyDescription("Hosted clusters this policy backs up (after overlaps are settled).")
   public Integer total;
+  @JsonPropertyDescription("Age of the oldest among the hosted clusters' newest Completed backups, e.g. 1h30m.")
   public String oldestNewestBackupAge;
+  @JsonPropertyDescription("The age a newest Completed backup may reach: the schedule's current interval plus the"
+      + " grace (maxPauseWindow), e.g. 1h10m.")
+  public String rpoTarget;
+  @JsonPropertyDescription("Newest scheduled time the agents ran a backup for, from this policy's backup records (RFC 3339).")
+  public String lastScheduleTime;
+  @JsonPropertyDescription("Per hosted cluster the policy backs up: its newest Completed backup and whether it is within"
+      + " the RPO target. Non-compliant and oldest first; at most 500 entries.")
+  public List<HostedClusterRpo> rpo = new ArrayList<>();
+  @JsonPropertyDescription("Entries left out of rpo because of its size bound.")
+  public Integer rpoOmitted;
   public List<Condition> conditions = new ArrayList<>();
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class HostedClusterRpo {
+    @JsonPropertyDescription("The ManagementCluster hosting it.")
+    public String cluster;
+    public String namespace;
+    public String name;
+    @JsonPropertyDescription("Name of its newest Completed HostedClusterBackup (in the cluster's namespace), if any.")
+    public String newestBackup;
+    @JsonPropertyDescription("When that backup completed (RFC 3339).")
+    public String newestBackupTime;
+    @JsonPropertyDescription("Age of that backup when status was written, e.g. 25m.")
+    public String age;
+    public Boolean compliant;
+  }
 }

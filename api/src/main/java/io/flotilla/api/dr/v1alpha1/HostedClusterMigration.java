@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.CustomResource;
 public class HostedClusterMigration extends CustomResource<HostedClusterMigrationSpec, HostedClusterMigrationStatus> {
   /** On every record a migration creates in a cluster namespace (pause, backup, restore, teardown): the migration's name. */
   public static final String MIGRATION_LABEL = "dr.flotilla.io/migration";
+  /** With {@link #MIGRATION_LABEL}: the migration's uid, so a record left by an earlier migration of the same name is never adopted. */
+  public static final String MIGRATION_UID_LABEL = "dr.flotilla.io/migration-uid";
   /** On the migrations of one fail-over: the lost cluster's name. */
   public static final String FAILOVER_LABEL = "dr.flotilla.io/failover-from";
   /** True once the migration finished: Succeeded, or RolledBack. */

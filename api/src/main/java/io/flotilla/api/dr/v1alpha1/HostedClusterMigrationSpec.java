@@ -29,6 +29,11 @@ public class HostedClusterMigrationSpec {
   @JsonPropertyDescription("Set to true to roll back; refused after the point of no return.")
   public Boolean rollback;
 
+  @Pattern(Validation.DNS1123_SUBDOMAIN)
+  @JsonPropertyDescription("BackupStore the source is backed up to and the destination restores from. Default: the "
+      + "BackupStore named \"default\", else the only BackupStore.")
+  public String store;
+
   public enum FailurePolicy { Manual, AutoRollback }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -17,6 +17,8 @@ public class HostedClusterMigrationStatus {
   public String pointOfNoReturnTime;
   @JsonPropertyDescription("The backup the destination is restored from (in the source cluster's namespace).")
   public String backupName;
+  @JsonPropertyDescription("The BackupStore this migration uses: spec.store, or the default it resolved to when it started.")
+  public String store;
   @JsonPropertyDescription("From the migration's creation until the destination was verified Available (Go duration); for a fail-over, the recovery time of this hosted cluster.")
   public String recoveryTime;
   public List<Condition> conditions = new ArrayList<>();
@@ -30,6 +32,9 @@ public class HostedClusterMigrationStatus {
     public String startedAt;
     public String completedAt;
     public String message;
+    @JsonPropertyDescription("The record this step created on the hub, as namespace/name (HostedClusterPause, "
+        + "HostedClusterBackup, HostedClusterRestore or HostedClusterTeardown, by step).")
+    public String record;
   }
 
   public enum StepPhase { Pending, InProgress, Succeeded, Failed, Skipped }

@@ -29,6 +29,8 @@ public class HostedClusterPause extends CustomResource<HostedClusterPauseSpec, H
   public static final String CONDITION_PAUSED = "Paused";
   /** True once every recorded value is back. */
   public static final String CONDITION_RELEASED = "Released";
+  /** Released False with this reason: a value could not be put back; the agent retries when the record changes. */
+  public static final String REASON_RELEASE_FAILED = "ReleaseFailed";
 
   @Override
   protected HostedClusterPauseSpec initSpec() { return new HostedClusterPauseSpec(); }

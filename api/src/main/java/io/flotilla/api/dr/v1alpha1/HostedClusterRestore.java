@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.CustomResource;
 public class HostedClusterRestore extends CustomResource<HostedClusterRestoreSpec, HostedClusterRestoreStatus>
     implements Namespaced {
   public static final String CONDITION_COMPLETED = "Completed";
+  /** On a HostedCluster a restore created: the restore record, namespace/name on the hub. */
+  public static final String RESTORED_BY_ANNOTATION = "dr.flotilla.io/restored-by";
   @Override
   protected HostedClusterRestoreSpec initSpec() { return new HostedClusterRestoreSpec(); }
 

@@ -16,5 +16,8 @@ public class HostedClusterTeardownSpec {
   @JsonPropertyDescription("Migrated: the source after the point of no return. RolledBack: the destination copy of a migration that rolled back.")
   public Purpose purpose;
 
+  @JsonPropertyDescription("Tear down only a HostedCluster this HostedClusterRestore (namespace/name on the hub) created, as its annotation dr.flotilla.io/restored-by says; any other HostedCluster of that name is left alone. A rollback sets it so it never removes a cluster it did not create.")
+  public NamespacedName restoredBy;
+
   public enum Purpose { Migrated, RolledBack }
 }

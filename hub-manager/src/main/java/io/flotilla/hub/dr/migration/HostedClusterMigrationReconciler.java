@@ -1,0 +1,395 @@
+package io.flotilla.hub.dr.migration;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.MicroTime;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.common.JsonPatches;
+import io.flotilla.api.dr.v1alpha1.BackupStore;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPause;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
+import io.flotilla.api.dr.v1alpha1.HostedClusterTeardown;
+import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Runs HostedClusterMigrations (DESIGN.md flow 4) from the hub without calling into any spoke: each pass reads the
+ * migration and the records it created in the cluster namespaces (fresh from the API, by their deterministic names),
+ * asks {@link MigrationPlanner} what to do, creates or patches those records (their agents execute them and write
+ * their status), then writes the migration's whole status (a JSON Patch carrying the resourceVersion just read, so a
+ * concurrent change makes it fail and the pass is redone) and the events of its transitions. Nothing is remembered
+ * between passes.
+ *
+ * <p>It runs again when a record's status changes (informers on the four record kinds, mapped back by
+ * {@link HostedClusterMigration#MIGRATION_LABEL}), when a ManagementCluster is declared lost or found again, when a
+ * BackupStore comes or goes, when another migration onto the same destination frees a restore slot, and periodically
+ * while a migration is not finished.
+ */
+@ControllerConfiguration(name = HostedClusterMigrationReconciler.NAME)
+public class HostedClusterMigrationReconciler implements Reconciler<HostedClusterMigration> {
+  public static final String NAME = "hostedclustermigration";
+  public static final Duration DEFAULT_RECHECK = Duration.ofSeconds(30);
+  /** When a status must be on the server before the next action (the point of no return): look again at once. */
+  static final Duration RECHECK_NOW = Duration.ofMillis(100);
+
+  private static final Logger log = LoggerFactory.getLogger(HostedClusterMigrationReconciler.class);
+
+  private final KubernetesClient hub;
+  private final Clock clock;
+  private final MigrationPlanner planner;
+  private final Duration recheck;
+  /**
+   * One pass at a time per destination: whether a migration may take a restore slot depends on the others' status,
+   * so two passes must not both count the same free slot. (One hub-manager leads; the lock is in-process.)
+   */
+  private final Map<String, Object> destinationLocks = new ConcurrentHashMap<>();
+
+  public HostedClusterMigrationReconciler(KubernetesClient hub) {
+    this(hub, MigrationPlanner.DEFAULT_MAX_CONCURRENT_RESTORES);
+  }
+
+  /** @param maxConcurrentRestores how many migrations may restore onto one destination at once */
+  public HostedClusterMigrationReconciler(KubernetesClient hub, int maxConcurrentRestores) {
+    this(hub, Clock.systemUTC(), maxConcurrentRestores, DEFAULT_RECHECK);
+  }
+
+  /** @param recheck how often an unfinished migration is looked at without any event */
+  public HostedClusterMigrationReconciler(KubernetesClient hub, Clock clock, int maxConcurrentRestores,
+                                          Duration recheck) {
+    this.hub = Objects.requireNonNull(hub, "hub");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.planner = new MigrationPlanner(maxConcurrentRestores);
+    this.recheck = Objects.requireNonNull(recheck, "recheck");
+  }
+
+  /** What one pass did (for tests and callers that run it by hand). */
+  public record Result(MigrationPlan plan, boolean statusWritten, Duration recheckAfter) {
+    static final Result NOTHING = new Result(null, false, null);
+  }
+
+  @Override
+  public List<EventSource<?, HostedClusterMigration>> prepareEventSources(
+      EventSourceContext<HostedClusterMigration> context) {
+    List<EventSource<?, HostedClusterMigration>> sources = new ArrayList<>();
+    sources.add(records(HostedClusterPause.class, "migration-holds", context));
+    sources.add(records(HostedClusterBackup.class, "migration-backups", context));
+    sources.add(records(HostedClusterRestore.class, "migration-restores", context));
+    sources.add(records(HostedClusterTeardown.class, "migration-teardowns", context));
+    sources.add(new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(ManagementCluster.class, HostedClusterMigration.class)
+        .withName("migration-clusters")
+        .withSecondaryToPrimaryMapper(mc -> context.getPrimaryCache()
+            .list(m -> concerns(m, mc.getMetadata().getName()))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        // heartbeats rewrite the status every minute; only spec.lost matters here (and clusters coming and going)
+        .withOnUpdateFilter((newer, older) -> lost(newer) != lost(older))
+        .build(), context));
+    sources.add(new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(BackupStore.class, HostedClusterMigration.class)
+        .withName("migration-stores")
+        .withSecondaryToPrimaryMapper(store -> context.getPrimaryCache()
+            .list(m -> !started(m)).map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withOnUpdateFilter((newer, older) -> false)
+        .build(), context));
+    // a migration that frees its restore slot lets the next one onto its destination start
+    sources.add(new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(HostedClusterMigration.class, HostedClusterMigration.class)
+        .withName("migration-slots")
+        .withSecondaryToPrimaryMapper(freed -> context.getPrimaryCache()
+            .list(m -> !m.getMetadata().getName().equals(freed.getMetadata().getName())
+                && MigrationPlanner.waitsForSlot(m.getStatus())
+                && destination(m) != null && destination(m).equals(destination(freed)))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withOnUpdateFilter((newer, older) -> MigrationPlanner.holdsRestoreSlot(newer.getStatus())
+            != MigrationPlanner.holdsRestoreSlot(older.getStatus()))
+        .build(), context));
+    return sources;
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, HostedClusterMigration> records(
+      Class<R> kind, String name, EventSourceContext<HostedClusterMigration> context) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, HostedClusterMigration.class)
+        .withName(name)
+        .withWatchAllNamespaces()
+        .withLabelSelector(HostedClusterMigration.MIGRATION_LABEL)
+        .withSecondaryToPrimaryMapper(HostedClusterMigrationReconciler::migrationOf)
+        .build(), context);
+  }
+
+  /** A record concerns the migration its {@link HostedClusterMigration#MIGRATION_LABEL} names. */
+  static Set<ResourceID> migrationOf(HasMetadata record) {
+    Map<String, String> labels = record.getMetadata().getLabels();
+    String migration = labels == null ? null : labels.get(HostedClusterMigration.MIGRATION_LABEL);
+    return migration == null || migration.isBlank() ? Set.of() : Set.of(new ResourceID(migration));
+  }
+
+  private static boolean concerns(HostedClusterMigration m, String cluster) {
+    HostedClusterMigrationSpec spec = m.getSpec();
+    return spec != null && ((spec.source != null && cluster.equals(spec.source.cluster))
+        || cluster.equals(destination(m)));
+  }
+
+  private static String destination(HostedClusterMigration m) {
+    return m.getSpec() == null || m.getSpec().destination == null ? null : m.getSpec().destination.cluster;
+  }
+
+  private static boolean lost(ManagementCluster mc) {
+    return mc.getSpec() != null && mc.getSpec().isLost();
+  }
+
+  private static boolean started(HostedClusterMigration m) {
+    HostedClusterMigrationStatus s = m.getStatus();
+    return s != null && s.phase != null && s.phase != HostedClusterMigrationStatus.Phase.Pending
+        && s.phase != HostedClusterMigrationStatus.Phase.Failed;
+  }
+
+  @Override
+  public UpdateControl<HostedClusterMigration> reconcile(HostedClusterMigration m,
+                                                         Context<HostedClusterMigration> context) {
+    Result result = reconcile(m.getMetadata().getName());
+    UpdateControl<HostedClusterMigration> control = UpdateControl.noUpdate();
+    if (result.recheckAfter() != null) {
+      control.rescheduleAfter(result.recheckAfter());
+    }
+    return control;
+  }
+
+  /** One pass over the migration {@code name}: read, plan, act, write status, record events. */
+  public Result reconcile(String name) {
+    HostedClusterMigration m = hub.resources(HostedClusterMigration.class).withName(name).get();
+    if (m == null || m.getMetadata().getDeletionTimestamp() != null || m.getSpec() == null) {
+      return Result.NOTHING;
+    }
+    String destination = destination(m);
+    if (destination == null) {
+      return pass(m);
+    }
+    synchronized (destinationLocks.computeIfAbsent(destination, d -> new Object())) {
+      // read again inside the lock: another pass may have just written this migration's status
+      m = hub.resources(HostedClusterMigration.class).withName(name).get();
+      return m == null || m.getMetadata().getDeletionTimestamp() != null ? Result.NOTHING : pass(m);
+    }
+  }
+
+  private Result pass(HostedClusterMigration m) {
+    String name = m.getMetadata().getName();
+    MigrationInput input = input(m, clock.instant());
+    MigrationPlan plan = planner.plan(input);
+    for (MigrationPlan.Action action : plan.actions()) {
+      apply(m, action);
+    }
+    boolean written;
+    try {
+      written = writeStatus(m, plan.status());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 409) {
+        // changed since our read (spec edited, or another writer): the next pass plans from the newer object
+        log.debug("migration {}: changed while planning; planning again", name);
+        return new Result(plan, false, RECHECK_NOW);
+      }
+      if (e.getCode() == 404) {
+        return Result.NOTHING; // deleted meanwhile
+      }
+      throw e;
+    }
+    if (written) {
+      HostedClusterMigrationStatus old = m.getStatus();
+      if (old == null || old.phase != plan.status().phase) {
+        log.info("migration {}: {} -> {}", name, old == null ? null : old.phase, plan.status().phase);
+      }
+      for (MigrationPlan.Event e : plan.events()) {
+        recordEvent(m, e);
+      }
+    }
+    Duration after = switch (plan.recheck()) {
+      case NOW -> RECHECK_NOW;
+      case PERIODIC -> recheck;
+      case NONE -> null;
+    };
+    return new Result(plan, written, after);
+  }
+
+  /** Reads what the planner decides from. */
+  MigrationInput input(HostedClusterMigration m, Instant now) {
+    HostedClusterMigrationSpec spec = m.getSpec();
+    String name = m.getMetadata().getName();
+    String uid = m.getMetadata().getUid();
+    String source = spec.source == null ? null : spec.source.cluster;
+    String destination = spec.destination == null ? null : spec.destination.cluster;
+    MigrationRecords names = new MigrationRecords(name, source, destination);
+
+    // fresh from the API, not from an informer's cache: a record created by the previous pass must be seen, or it
+    // would look deleted
+    Set<String> taken = new HashSet<>();
+    HostedClusterPause hold = ours(read(HostedClusterPause.class, source, names.holdName()), name, uid, taken);
+    HostedClusterBackup backup = ours(read(HostedClusterBackup.class, source, names.backupName()), name, uid, taken);
+    HostedClusterRestore restore = ours(read(HostedClusterRestore.class, destination, names.restoreName()), name, uid,
+        taken);
+    HostedClusterTeardown sourceTeardown = ours(read(HostedClusterTeardown.class, source,
+        names.sourceTeardownName()), name, uid, taken);
+    HostedClusterTeardown copyTeardown = ours(read(HostedClusterTeardown.class, destination,
+        names.copyTeardownName()), name, uid, taken);
+    MigrationInput.Records records = new MigrationInput.Records(
+        hold == null ? null : MigrationInputs.hold(hold),
+        backup == null ? null : MigrationInputs.backup(backup),
+        restore == null ? null : MigrationInputs.restore(restore),
+        sourceTeardown == null ? null : MigrationInputs.teardown(sourceTeardown),
+        copyTeardown == null ? null : MigrationInputs.teardown(copyTeardown), taken);
+
+    Map<String, Boolean> clusters = new HashMap<>();
+    for (String cluster : new HashSet<>(Arrays.asList(source, destination))) {
+      if (cluster != null && !cluster.isBlank()) {
+        ManagementCluster mc = hub.resources(ManagementCluster.class).withName(cluster).get();
+        if (mc != null) {
+          clusters.put(cluster, lost(mc));
+        }
+      }
+    }
+    Set<String> stores = hub.resources(BackupStore.class).list().getItems().stream()
+        .map(s -> s.getMetadata().getName()).collect(Collectors.toSet());
+
+    int restoring = 0;
+    int queuedAhead = 0;
+    if (destination != null) {
+      Comparator<HostedClusterMigration> order = Comparator
+          .comparing((HostedClusterMigration x) -> Objects.requireNonNullElse(x.getMetadata().getCreationTimestamp(), ""))
+          .thenComparing(x -> x.getMetadata().getName());
+      for (HostedClusterMigration other : hub.resources(HostedClusterMigration.class).list().getItems()) {
+        if (other.getMetadata().getName().equals(name) || !destination.equals(destination(other))) {
+          continue;
+        }
+        if (MigrationPlanner.holdsRestoreSlot(other.getStatus())) {
+          restoring++;
+        } else if (MigrationPlanner.waitsForSlot(other.getStatus()) && order.compare(other, m) < 0) {
+          queuedAhead++;
+        }
+      }
+    }
+    return new MigrationInput(name, m.getMetadata().getGeneration(), MigrationInputs.created(m), spec, m.getStatus(),
+        clusters, stores, records, restoring, queuedAhead, now);
+  }
+
+  private <R extends HasMetadata> R read(Class<R> kind, String namespace, String name) {
+    return namespace == null || namespace.isBlank() ? null
+        : hub.resources(kind).inNamespace(namespace).withName(name).get();
+  }
+
+  /** {@code record} if this migration created it; otherwise null, and its namespace/name goes to {@code taken}. */
+  private static <R extends HasMetadata> R ours(R record, String migration, String uid, Set<String> taken) {
+    if (record == null || MigrationRecords.createdBy(record, migration, uid)) {
+      return record;
+    }
+    taken.add(record.getMetadata().getNamespace() + "/" + record.getMetadata().getName());
+    return null;
+  }
+
+  private void apply(HostedClusterMigration m, MigrationPlan.Action action) {
+    String name = m.getMetadata().getName();
+    if (action instanceof MigrationPlan.ReleaseHold a) {
+      try {
+        hub.resources(HostedClusterPause.class).inNamespace(a.namespace()).withName(a.name())
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"release\":true}}");
+        log.info("migration {}: released the hold {}", name, a.record());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    } else if (action instanceof MigrationPlan.DeleteHold a) {
+      hub.resources(HostedClusterPause.class).inNamespace(a.namespace()).withName(a.name()).delete();
+      log.info("migration {}: deleted the hold {}", name, a.record());
+    } else {
+      HasMetadata record = MigrationRecords.toRecord(action, name, m.getMetadata().getUid());
+      try {
+        hub.resource(record).create();
+        log.info("migration {}: created {} {}", name, record.getKind(), action.record());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        // there already (a pass before a crash made it): the next pass observes it
+      }
+    }
+  }
+
+  /**
+   * The hub alone writes a migration's status, so it is replaced whole, by a JSON Patch (the CRUD mock appends arrays
+   * on merge patches and does not check the resourceVersion of a status PUT) that carries the resourceVersion just read.
+   *
+   * @return false if nothing changed
+   */
+  private boolean writeStatus(HostedClusterMigration read, HostedClusterMigrationStatus next) {
+    var json = hub.getKubernetesSerialization();
+    if (read.getStatus() != null && json.asJson(read.getStatus()).equals(json.asJson(next))) {
+      return false;
+    }
+    List<Map<String, Object>> patch = List.of(JsonPatches.unchangedSince(read),
+        Map.of("op", "add", "path", "/status", "value", next));
+    hub.resources(HostedClusterMigration.class).withName(read.getMetadata().getName()).subresource("status")
+        .patch(PatchContext.of(PatchType.JSON), json.asJson(patch));
+    return true;
+  }
+
+  /** An Event on the migration; cluster-scoped objects' events go to the default namespace. Best effort. */
+  private void recordEvent(HostedClusterMigration m, MigrationPlan.Event e) {
+    String ns = ManagementClusterReconciler.EVENT_NAMESPACE;
+    String component = ManagementClusterReconciler.COMPONENT;
+    Instant now = clock.instant();
+    String ts = DateTimeFormatter.ISO_INSTANT.format(now);
+    try {
+      hub.v1().events().inNamespace(ns).resource(new EventBuilder()
+              .withNewMetadata().withName(m.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+              .withNamespace(ns).endMetadata()
+              .withNewInvolvedObject().withApiVersion(m.getApiVersion()).withKind(m.getKind())
+              .withName(m.getMetadata().getName()).withUid(m.getMetadata().getUid()).endInvolvedObject()
+              .withType(e.type()).withReason(e.reason()).withMessage(e.message())
+              .withNewSource().withComponent(component).endSource()
+              .withReportingComponent(component).withReportingInstance(component)
+              .withAction("Migrate")
+              .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
+              .withEventTime(new MicroTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC)
+                  .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"))))
+              .build())
+          .create();
+    } catch (KubernetesClientException ex) {
+      log.warn("migration {}: could not record event {}: {}", m.getMetadata().getName(), e.reason(), ex.getMessage());
+    }
+  }
+}

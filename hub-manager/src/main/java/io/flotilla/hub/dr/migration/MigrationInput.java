@@ -1,0 +1,112 @@
+package io.flotilla.hub.dr.migration;
+
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterTeardownStatus;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything {@link MigrationPlanner} decides from, as plain values: the migration as read from the hub, the records
+ * it created in the cluster namespaces (as their agents last reported them), the management clusters and backup stores
+ * that exist, and the restore slots on the destination.
+ *
+ * @param name                   the migration's name (its records are named after it and labelled with it)
+ * @param generation             metadata.generation
+ * @param created                metadata.creationTimestamp: the start of the recovery time
+ * @param spec                   the spec
+ * @param status                 the status as read; null if never written
+ * @param clusters               ManagementCluster name to its spec.lost, for the clusters that exist
+ * @param stores                 the names of the BackupStores that exist
+ * @param records                the migration's records found on the hub
+ * @param restoringOnDestination other migrations holding a restore slot on the destination
+ *                               ({@link MigrationPlanner#holdsRestoreSlot})
+ * @param queuedAhead            other migrations onto the same destination that wait for a slot and were created
+ *                               before this one ({@link MigrationPlanner#waitsForSlot})
+ * @param now                    the instant of this pass
+ */
+public record MigrationInput(String name, Long generation, Instant created, HostedClusterMigrationSpec spec,
+                             HostedClusterMigrationStatus status, Map<String, Boolean> clusters, Set<String> stores,
+                             Records records, int restoringOnDestination, int queuedAhead, Instant now) {
+  public MigrationInput {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(now, "now");
+    clusters = clusters == null ? Map.of() : Map.copyOf(clusters);
+    stores = stores == null ? Set.of() : Set.copyOf(stores);
+    records = records == null ? Records.NONE : records;
+  }
+
+  /**
+   * The migration's records, each null when absent. A record whose deterministic name is taken by an object this
+   * migration did not create is not here but in {@code taken}: it is never adopted, never changed.
+   *
+   * @param taken the record names (e.g. {@code mc-1/m-hold}) held by objects of another migration or of nobody
+   */
+  public record Records(Hold hold, Backup backup, Restore restore, Teardown sourceTeardown, Teardown copyTeardown,
+                        Set<String> taken) {
+    public static final Records NONE = new Records(null, null, null, null, null, Set.of());
+
+    public Records {
+      taken = taken == null ? Set.of() : Set.copyOf(taken);
+    }
+
+    boolean any() {
+      return hold != null || backup != null || restore != null || sourceTeardown != null || copyTeardown != null;
+    }
+
+    public Records withHold(Hold h) { return new Records(h, backup, restore, sourceTeardown, copyTeardown, taken); }
+
+    public Records withBackup(Backup b) { return new Records(hold, b, restore, sourceTeardown, copyTeardown, taken); }
+
+    public Records withRestore(Restore r) { return new Records(hold, backup, r, sourceTeardown, copyTeardown, taken); }
+
+    public Records withSourceTeardown(Teardown t) { return new Records(hold, backup, restore, t, copyTeardown, taken); }
+
+    public Records withCopyTeardown(Teardown t) { return new Records(hold, backup, restore, sourceTeardown, t, taken); }
+
+    public Records withTaken(String... names) {
+      return new Records(hold, backup, restore, sourceTeardown, copyTeardown, Set.of(names));
+    }
+  }
+
+  /**
+   * The HostedClusterPause holding the source.
+   *
+   * @param phase            status.phase; null before the agent reported
+   * @param releaseRequested spec.release is true
+   * @param released         the hold holds nothing any more: status.releasedAt is set, or phase Released (released
+   *                         on request, or given up by the agent after a failure with every value put back)
+   * @param releaseFailed    a requested release could not put every value back (the agent retries)
+   * @param deleting         metadata.deletionTimestamp is set (the agent still holds its finalizer)
+   * @param message          what the agent said last about holding, or about releasing once that was asked
+   */
+  public record Hold(HostedClusterPauseStatus.Phase phase, boolean releaseRequested, boolean released,
+                     boolean releaseFailed, boolean deleting, String message) {}
+
+  /** The source's HostedClusterBackup: phase, and the etcd revision and key count of its snapshot once Completed. */
+  public record Backup(HostedClusterBackupStatus.Phase phase, Long etcdRevision, Long keys, String message) {}
+
+  /**
+   * The destination's HostedClusterRestore.
+   *
+   * @param sourceBackup         status.source.backup: the backup the agent found in the bucket
+   * @param sourceRevision       status.source.etcdRevision: that backup's revision
+   * @param sourceKeys           status.source.keys
+   * @param verifiedRevision     status.verification.etcdRevision: read from the restored etcd
+   * @param verifiedKeys         status.verification.keys
+   * @param matchesBackup        status.verification.matchesBackup
+   */
+  public record Restore(HostedClusterRestoreStatus.Phase phase, String sourceBackup, Long sourceRevision,
+                        Long sourceKeys, Long verifiedRevision, Long verifiedKeys, Boolean matchesBackup,
+                        String message) {}
+
+  /** A HostedClusterTeardown (the source's after the point of no return, or the destination copy's on rollback). */
+  public record Teardown(HostedClusterTeardownStatus.Phase phase, String message) {}
+}

@@ -1,0 +1,434 @@
+package io.flotilla.agent.hostedcluster;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.api.common.Conditions;
+import io.flotilla.api.common.NamespacedName;
+import io.flotilla.api.common.Time;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPause;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus.Phase;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus.SavedValue;
+import io.flotilla.api.foreign.agent.AgentCluster;
+import io.flotilla.api.foreign.agent.AgentMachine;
+import io.flotilla.api.foreign.capi.Cluster;
+import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.api.foreign.hypershift.NodePool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Takes and releases the hold a {@link HostedClusterPause} asks for, on the management cluster, and reports it in the
+ * record's status: every value it will change is written to {@code status.saved} (phase Pausing) before the first
+ * change, so whoever releases (this agent after a crash, or a runbook) puts back exactly what was there.
+ */
+public final class HostedClusterHold {
+  private static final Logger log = LoggerFactory.getLogger(HostedClusterHold.class);
+
+  public static final String REASON_PAUSING = "Pausing";
+  public static final String REASON_HELD = "Held";
+  public static final String REASON_HOSTED_CLUSTER_NOT_FOUND = "HostedClusterNotFound";
+  public static final String REASON_HOLD_FAILED = "HoldFailed";
+  public static final String REASON_INVALID_SPEC = "InvalidSpec";
+  public static final String REASON_RELEASING = "Releasing";
+  public static final String REASON_RELEASED = "Released";
+  public static final String REASON_RELEASE_FAILED = HostedClusterPause.REASON_RELEASE_FAILED;
+  public static final String REASON_HOSTED_CLUSTER_GONE = "HostedClusterGone";
+
+  private final ManagementObjects objects;
+  private final HostedClusterPauser pauser;
+  private final HubRecords<HostedClusterPause, HostedClusterPauseStatus> records;
+  private final Clock clock;
+  private final String cluster;
+
+  public HostedClusterHold(ManagementObjects objects, HostedClusterPauser pauser,
+      HubRecords<HostedClusterPause, HostedClusterPauseStatus> records, Clock clock, String cluster) {
+    this.objects = Objects.requireNonNull(objects);
+    this.pauser = Objects.requireNonNull(pauser);
+    this.records = Objects.requireNonNull(records);
+    this.clock = Objects.requireNonNull(clock);
+    this.cluster = cluster;
+  }
+
+  /** Nothing is held for this record: it changed nothing, or everything it changed was put back. */
+  public static boolean holdsNothing(HostedClusterPause p) {
+    HostedClusterPauseStatus s = p.getStatus();
+    return s == null || s.saved == null || s.saved.isEmpty() || s.releasedAt != null;
+  }
+
+  /**
+   * Takes the hold of a new record, or completes one a previous agent process left in Pausing (its {@code saved}
+   * list is authoritative then: the values were recorded before the first change).
+   *
+   * @return false when the hold failed (the record says why)
+   */
+  public boolean hold(HostedClusterPause record) {
+    try {
+      return takeHold(record);
+    } catch (RuntimeException e) {
+      note(record, HostedClusterPause.CONDITION_PAUSED, REASON_HOLD_FAILED, e);
+      return false;
+    }
+  }
+
+  private boolean takeHold(HostedClusterPause record) {
+    String ns = record.getMetadata().getNamespace();
+    String name = record.getMetadata().getName();
+    HostedClusterPause current = records.get(ns, name);
+    if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
+      return true; // the controller looks at it again
+    }
+    Phase phase = current.getStatus() == null ? null : current.getStatus().phase;
+    if (phase != null && phase != Phase.Pausing) {
+      return true;
+    }
+    NamespacedName ref = current.getSpec() == null ? null : current.getSpec().hostedCluster;
+    Long generation = current.getMetadata().getGeneration();
+    if (ref == null || ref.namespace == null || ref.name == null) {
+      fail(current, REASON_INVALID_SPEC, "spec.hostedCluster needs namespace and name");
+      return false;
+    }
+    if (phase == null && current.getSpec().released()) {
+      Instant now = clock.instant();
+      records.updateStatus(ns, name, s -> {
+        s.phase = Phase.Released;
+        s.observedGeneration = generation;
+        s.releasedAt = Time.format(now);
+        Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED, Conditions.TRUE, REASON_RELEASED,
+            "Released before it was held: nothing was changed", generation, now);
+      });
+      return true;
+    }
+    HostedCluster hc = objects.get(HostedCluster.class, ref.namespace, ref.name);
+    if (hc == null) {
+      if (phase == Phase.Pausing) {
+        return release(current); // the hosted cluster went away mid-hold: nothing left to hold
+      }
+      fail(current, REASON_HOSTED_CLUSTER_NOT_FOUND, "HostedCluster " + ref + " does not exist on " + cluster
+          + "; nothing was changed");
+      return false;
+    }
+    List<SavedValue> saved;
+    if (phase == null) {
+      records.addFinalizer(ns, name); // before the first change: a deleted hold must be released
+      saved = HoldPlan.toSave(observe(hc), current.getSpec().quiesce(), current.getSpec().pausesWorkers());
+      Instant now = clock.instant();
+      List<SavedValue> toRecord = saved;
+      records.updateStatus(ns, name, s -> {
+        s.phase = Phase.Pausing;
+        s.observedGeneration = generation;
+        s.saved = new ArrayList<>(toRecord);
+        Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.FALSE, REASON_PAUSING,
+            "Recorded " + toRecord.size() + " values to change on " + ref, generation, now);
+      });
+    } else {
+      saved = current.getStatus().saved == null ? List.of() : current.getStatus().saved;
+      log.info("hold {}/{}: completing a hold an earlier agent process started ({} values recorded)", ns, name,
+          saved.size());
+    }
+    try {
+      for (SavedValue v : saved) {
+        apply(v, HoldPlan.fieldOf(v).held());
+      }
+    } catch (RuntimeException e) {
+      holdFailed(current, ref, e);
+      return false;
+    }
+    Instant now = clock.instant();
+    String summary = summary(saved, ref);
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.Paused;
+      s.pausedAt = Time.format(now);
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.TRUE, REASON_HELD, summary,
+          generation, now);
+    });
+    records.event(current, "Normal", "HostedClusterHeld", summary);
+    log.info("hold {}/{}: {}", ns, name, summary);
+    return true;
+  }
+
+  /**
+   * Puts back every recorded value (see {@link HoldPlan#release}); on a deleted record, then drops the finalizer. A
+   * hosted cluster that is gone (torn down after the point of no return) has nothing to put back.
+   *
+   * @return false when a value could not be put back (the record says why)
+   */
+  public boolean release(HostedClusterPause record) {
+    try {
+      return releaseHold(record);
+    } catch (RuntimeException e) {
+      note(record, HostedClusterPause.CONDITION_RELEASED, REASON_RELEASE_FAILED, e);
+      return false;
+    }
+  }
+
+  private boolean releaseHold(HostedClusterPause record) {
+    String ns = record.getMetadata().getNamespace();
+    String name = record.getMetadata().getName();
+    HostedClusterPause current = records.get(ns, name);
+    if (current == null) {
+      return true;
+    }
+    Long generation = current.getMetadata().getGeneration();
+    boolean deleting = current.getMetadata().getDeletionTimestamp() != null;
+    NamespacedName ref = current.getSpec() == null ? null : current.getSpec().hostedCluster;
+    HostedCluster hc = ref == null || ref.namespace == null || ref.name == null ? null
+        : objects.get(HostedCluster.class, ref.namespace, ref.name);
+    if (hc == null) {
+      Instant now = clock.instant();
+      String message = "nothing to release: HostedCluster " + ref + " is gone";
+      records.updateStatus(ns, name, s -> {
+        s.phase = Phase.Released;
+        s.releasedAt = Time.format(now);
+        Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.FALSE, REASON_HOSTED_CLUSTER_GONE,
+            message, generation, now);
+        Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED, Conditions.TRUE, REASON_HOSTED_CLUSTER_GONE,
+            message, generation, now);
+      });
+      records.event(current, "Normal", "HostedClusterReleased", message);
+      log.info("hold {}/{}: {}", ns, name, message);
+      records.removeFinalizer(ns, name);
+      return true;
+    }
+    List<SavedValue> saved = current.getStatus() == null || current.getStatus().saved == null ? List.of()
+        : current.getStatus().saved;
+    Instant started = clock.instant();
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.Releasing;
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED, Conditions.FALSE, REASON_RELEASING,
+          "Putting back " + saved.size() + " values", generation, started);
+    });
+    PutBack result;
+    try {
+      result = putBack(saved);
+    } catch (RuntimeException e) {
+      String message = "Could not put back every value (" + ManagementObjects.reason(e) + "); retried when the record "
+          + "changes or the agent restarts";
+      Instant now = clock.instant();
+      records.updateStatus(ns, name, s -> Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED,
+          Conditions.FALSE, REASON_RELEASE_FAILED, message, generation, now));
+      records.event(current, "Warning", REASON_RELEASE_FAILED, message);
+      log.warn("hold {}/{}: {}", ns, name, message);
+      return false;
+    }
+    Instant now = clock.instant();
+    String message = result.message(ref);
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.Released;
+      s.releasedAt = Time.format(now);
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.FALSE, REASON_RELEASED, message,
+          generation, now);
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED, Conditions.TRUE, REASON_RELEASED, message,
+          generation, now);
+    });
+    records.event(current, "Normal", "HostedClusterReleased", message);
+    log.info("hold {}/{}: {}", ns, name, message);
+    if (deleting) {
+      records.removeFinalizer(ns, name);
+    }
+    return true;
+  }
+
+  /** A deleted record that holds nothing: let it go. */
+  public void dropFinalizer(HostedClusterPause record) {
+    records.removeFinalizer(record.getMetadata().getNamespace(), record.getMetadata().getName());
+  }
+
+  /** A hold that could not be completed is undone at once: the hosted cluster must not stay half held. */
+  private void holdFailed(HostedClusterPause record, NamespacedName ref, RuntimeException cause) {
+    String ns = record.getMetadata().getNamespace();
+    String name = record.getMetadata().getName();
+    Long generation = record.getMetadata().getGeneration();
+    String why = "Could not hold " + ref + ": " + ManagementObjects.reason(cause);
+    log.warn("hold {}/{}: {}", ns, name, why, cause);
+    String undone;
+    boolean released;
+    try {
+      HostedClusterPause current = records.get(ns, name);
+      putBack(current == null || current.getStatus() == null ? List.of() : current.getStatus().saved);
+      undone = "; every value changed so far was put back";
+      released = true;
+    } catch (RuntimeException e) {
+      undone = "; putting back what was changed failed too (" + ManagementObjects.reason(e) + "): set spec.release or "
+          + "delete the record to retry, or put status.saved back by hand";
+      released = false;
+    }
+    String message = why + undone;
+    Instant now = clock.instant();
+    boolean allBack = released;
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.Failed;
+      if (allBack) {
+        s.releasedAt = Time.format(now);
+      }
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.FALSE, REASON_HOLD_FAILED, message,
+          generation, now);
+    });
+    records.event(record, "Warning", REASON_HOLD_FAILED, message);
+  }
+
+  /** An unexpected error (e.g. the API server refused a read): said in the condition, the phase left for a retry. */
+  private void note(HostedClusterPause record, String condition, String reason, RuntimeException e) {
+    String message = "Stopped: " + ManagementObjects.reason(e) + "; retried when the record changes or the agent restarts";
+    log.warn("hold {}/{}: {}", record.getMetadata().getNamespace(), record.getMetadata().getName(), message, e);
+    Instant now = clock.instant();
+    Long generation = record.getMetadata().getGeneration();
+    records.updateStatus(record.getMetadata().getNamespace(), record.getMetadata().getName(),
+        s -> Conditions.set(s.conditions, condition, Conditions.FALSE, reason, message, generation, now));
+    records.event(record, "Warning", reason, message);
+  }
+
+  private void fail(HostedClusterPause record, String reason, String message) {
+    Instant now = clock.instant();
+    Long generation = record.getMetadata().getGeneration();
+    records.updateStatus(record.getMetadata().getNamespace(), record.getMetadata().getName(), s -> {
+      s.phase = Phase.Failed;
+      s.observedGeneration = generation;
+      Conditions.set(s.conditions, HostedClusterPause.CONDITION_PAUSED, Conditions.FALSE, reason, message, generation,
+          now);
+    });
+    records.event(record, "Warning", reason, message);
+    log.warn("hold {}/{} failed ({}): {}", record.getMetadata().getNamespace(), record.getMetadata().getName(), reason,
+        message);
+  }
+
+  /**
+   * The fields a hold may change, in the order it changes them: HostedCluster, its NodePools, the API servers, the CAPI
+   * Cluster, AgentMachines, AgentClusters.
+   */
+  List<HoldPlan.Observed> observe(HostedCluster hc) {
+    List<HoldPlan.Observed> observed = new ArrayList<>();
+    observed.add(new HoldPlan.Observed("HostedCluster", hc.getMetadata().getNamespace(), hc.getMetadata().getName(),
+        HoldPlan.Field.PAUSED_UNTIL, hc.getSpec() == null ? null : hc.getSpec().pausedUntil));
+    for (NodePool np : pauser.nodePoolsOf(hc)) {
+      observed.add(new HoldPlan.Observed("NodePool", np.getMetadata().getNamespace(), np.getMetadata().getName(),
+          HoldPlan.Field.PAUSED_UNTIL, np.getSpec() == null ? null : np.getSpec().pausedUntil));
+    }
+    String cpNs = hc.controlPlaneNamespace();
+    for (String deployment : HostedClusterPauser.API_SERVERS) {
+      Deployment d = objects.get(Deployment.class, cpNs, deployment);
+      if (d != null) {
+        observed.add(new HoldPlan.Observed("Deployment", cpNs, deployment, HoldPlan.Field.REPLICAS, valueOf(d,
+            HoldPlan.Field.REPLICAS)));
+      }
+    }
+    for (Cluster c : objects.list(Cluster.class, cpNs)) {
+      observed.add(observed(c, HoldPlan.Field.CAPI_PAUSED));
+    }
+    for (AgentMachine am : objects.list(AgentMachine.class, cpNs)) {
+      observed.add(observed(am, HoldPlan.Field.PAUSED_ANNOTATION));
+    }
+    for (AgentCluster ac : objects.list(AgentCluster.class, cpNs)) {
+      observed.add(observed(ac, HoldPlan.Field.PAUSED_ANNOTATION));
+    }
+    return observed;
+  }
+
+  private static HoldPlan.Observed observed(HasMetadata o, HoldPlan.Field field) {
+    return new HoldPlan.Observed(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName(), field,
+        valueOf(o, field));
+  }
+
+  /** A field's current value as {@link SavedValue} spells it; null when absent. */
+  static String valueOf(HasMetadata o, HoldPlan.Field field) {
+    return switch (field) {
+      case PAUSED_UNTIL -> o instanceof HostedCluster hc ? (hc.getSpec() == null ? null : hc.getSpec().pausedUntil)
+          : o instanceof NodePool np ? (np.getSpec() == null ? null : np.getSpec().pausedUntil)
+          : unsupported(o, field);
+      case REPLICAS -> o instanceof Deployment d
+          ? (d.getSpec() == null || d.getSpec().getReplicas() == null ? null : String.valueOf(d.getSpec().getReplicas()))
+          : unsupported(o, field);
+      case CAPI_PAUSED -> o instanceof Cluster c
+          ? (c.getSpec() == null || c.getSpec().paused == null ? null : String.valueOf(c.getSpec().paused))
+          : unsupported(o, field);
+      case PAUSED_ANNOTATION -> ManagementObjects.annotation(o, Cluster.PAUSED_ANNOTATION);
+    };
+  }
+
+  private static String unsupported(HasMetadata o, HoldPlan.Field field) {
+    throw new IllegalArgumentException(field.path() + " is not a field of " + o.getKind());
+  }
+
+  /** Writes the hold's value unless the field already has it; an object that is gone is skipped. */
+  private void apply(SavedValue v, String value) {
+    HoldPlan.Field field = HoldPlan.fieldOf(v);
+    HasMetadata o = objects.get(v.kind, v.namespace, v.name);
+    if (o == null) {
+      log.info("hold: {} is gone; skipping it", HoldPlan.describe(v));
+      return;
+    }
+    if (!Objects.equals(valueOf(o, field), value)) {
+      write(v, value);
+    }
+  }
+
+  private void write(SavedValue v, String value) {
+    HoldPlan.Field field = HoldPlan.fieldOf(v);
+    if (field.annotation() != null) {
+      objects.setAnnotation(v.kind, v.namespace, v.name, field.annotation(), value);
+    } else {
+      objects.mergePatch(v.kind, v.namespace, v.name, field.mergePatch(value));
+    }
+  }
+
+  private record PutBack(int putBack, int alreadyBack, List<String> changedSince, int gone) {
+    String message(NamespacedName ref) {
+      StringBuilder m = new StringBuilder("Released " + ref + ": put back " + putBack + " value"
+          + (putBack == 1 ? "" : "s"));
+      if (alreadyBack > 0) {
+        m.append(", ").append(alreadyBack).append(" already back");
+      }
+      if (gone > 0) {
+        m.append(", ").append(gone).append(" on objects that are gone");
+      }
+      if (!changedSince.isEmpty()) {
+        m.append("; left as changed since the hold: ").append(String.join(", ", changedSince));
+      }
+      return m.toString();
+    }
+  }
+
+  private PutBack putBack(List<SavedValue> saved) {
+    int putBack = 0;
+    int already = 0;
+    int gone = 0;
+    List<String> changed = new ArrayList<>();
+    for (SavedValue v : HoldPlan.releaseOrder(saved)) {
+      HoldPlan.Field field = HoldPlan.fieldOf(v);
+      HasMetadata o = objects.get(v.kind, v.namespace, v.name);
+      String now = o == null ? null : valueOf(o, field);
+      switch (HoldPlan.release(v, o != null, now)) {
+        case PUT_BACK -> {
+          write(v, v.value);
+          putBack++;
+        }
+        case ALREADY_BACK -> already++;
+        case GONE -> gone++;
+        case CHANGED_SINCE -> {
+          changed.add(HoldPlan.describe(v) + " = " + now);
+          log.info("release: {} changed to '{}' since the hold; leaving it", HoldPlan.describe(v), now);
+        }
+      }
+    }
+    return new PutBack(putBack, already, changed, gone);
+  }
+
+  /** "Held clusters/hc-1: 7 values changed (Deployment 3, HostedCluster 1, NodePool 2, AgentMachine 1)". */
+  private static String summary(List<SavedValue> saved, NamespacedName ref) {
+    Map<String, Integer> byKind = new TreeMap<>();
+    saved.forEach(v -> byKind.merge(v.kind, 1, Integer::sum));
+    StringBuilder kinds = new StringBuilder();
+    byKind.forEach((k, n) -> kinds.append(kinds.isEmpty() ? "" : ", ").append(k).append(' ').append(n));
+    return "Held " + ref + ": " + saved.size() + " value" + (saved.size() == 1 ? "" : "s") + " changed"
+        + (saved.isEmpty() ? " (it was already held)" : " (" + kinds + ")");
+  }
+}
