@@ -18,11 +18,13 @@ final class SandboxDemo {
   private final PrintWriter out;
   private final Instant began = Instant.now();
   private int step;
-  private static final int STEPS = 7;
+  private static final int STEPS = 8;
   /** Ample for the demo's few MiB of etcd; a backup that takes longer has gone wrong. */
   private static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(2);
   /** A migration is a hold, a backup, a restore and a teardown: a few of the above. */
   private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
+  private static final String POLICY = "demo-every-10s";
+  private static final Duration POLICY_INTERVAL = Duration.ofSeconds(10);
 
   SandboxDemo(PrintWriter out) { this.out = out; }
 
@@ -65,6 +67,10 @@ final class SandboxDemo {
           + "return, tear the source down keeping every worker)");
       Boolean migrated = migrate(fleet, source, destination, moving);
 
+      heading("Backup policy: every hosted cluster backed up every " + POLICY_INTERVAL.toSeconds() + "s by its cluster's "
+          + "agent, from the schedule the hub places in the cluster's namespace; retention keeps the newest 2");
+      Boolean scheduled = policy(fleet);
+
       heading("Add-on staged rollout with one rollback: publish, roll " + AddOnDemo.ADD_ON + " " + AddOnDemo.FROM
           + " -> " + AddOnDemo.TO + " Progressive (maxConcurrency 1), then the failing " + AddOnDemo.FAILING
           + " with failure strategy Rollback");
@@ -79,15 +85,16 @@ final class SandboxDemo {
         out.println();
         out.print(MigrationViews.table(migrations, Instant.now()).render());
       }
-      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, migration %s, add-on rollout "
+      out.printf("%n%d of %d management clusters Available, %d hosted clusters, backup %s, migration %s, policy %s, add-on rollout "
               + "%s, demo took %ds%n", available, clusters.size(),
           fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum(),
           backedUp == null ? "skipped" : backedUp ? "completed" : "FAILED",
           migrated == null ? "skipped" : migrated ? "succeeded" : "FAILED",
+          scheduled == null ? "skipped" : scheduled ? "running" : "FAILED",
           addOnsOk ? "staged with one rollback" : "FAILED", Duration.between(began, Instant.now()).toSeconds());
       out.flush();
       return available == clusters.size() && !Boolean.FALSE.equals(backedUp) && !Boolean.FALSE.equals(migrated)
-          && addOnsOk ? 0 : 1;
+          && !Boolean.FALSE.equals(scheduled) && addOnsOk ? 0 : 1;
     } catch (IllegalStateException e) {
       out.println("demo failed: " + e.getMessage());
       out.flush();
@@ -152,6 +159,45 @@ final class SandboxDemo {
     detail(after.size() + " workers of " + hc + ": " + (after.equals(before) ? "all still bound to the same cluster"
         : "CHANGED " + before + " -> " + after) + ", " + deprovisioned + " rebooted into discovery");
     return succeeded && after.equals(before) && deprovisioned == 0;
+  }
+
+  /** Creates a BackupPolicy and waits until every hosted cluster of the fleet has a Completed scheduled backup. */
+  private Boolean policy(Fleet fleet) {
+    int total = fleet.clusterNames().stream().mapToInt(c -> fleet.hostedClusters(c).size()).sum();
+    if (total == 0) {
+      detail("no hosted clusters: nothing to schedule");
+      return null;
+    }
+    io.flotilla.api.dr.v1alpha1.BackupPolicy p = new io.flotilla.api.dr.v1alpha1.BackupPolicy();
+    p.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(POLICY).build());
+    p.getSpec().schedule = "*/" + POLICY_INTERVAL.toSeconds() + " * * * * *";
+    p.getSpec().store = Fleet.BACKUP_STORE;
+    p.getSpec().retention = new io.flotilla.api.dr.v1alpha1.BackupPolicySpec.Retention();
+    p.getSpec().retention.keepLast = 2;
+    fleet.hub().resource(p).create();
+    detail("BackupPolicy " + POLICY + " created: schedule \"" + p.getSpec().schedule + "\" (seconds first), keepLast 2");
+    java.util.Set<String> reported = new java.util.TreeSet<>();
+    HubQueries.Waited<java.util.Set<String>> waited = HubQueries.poll(MIGRATION_TIMEOUT, () -> {
+      java.util.Set<String> done = new java.util.TreeSet<>();
+      fleet.hub().resources(HostedClusterBackup.class).inAnyNamespace()
+          .withLabel(io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule.POLICY_LABEL, POLICY).list().getItems().stream()
+          .filter(b -> b.getStatus() != null && b.getStatus().phase == io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase.Completed)
+          .forEach(b -> done.add(b.getMetadata().getNamespace() + "/" + b.getSpec().hostedCluster.name + " "
+              + b.getMetadata().getName()));
+      return done;
+    }, done -> done.stream().map(d -> d.substring(0, d.indexOf(' '))).distinct().count() >= total, done -> {
+      for (String d : done) {
+        String hc = d.substring(0, d.indexOf(' '));
+        if (reported.add(hc)) {
+          detail("  scheduled backup completed: " + d.replace(" ", " -> "));
+        }
+      }
+    }, "scheduled backups");
+    var status = fleet.hub().resources(io.flotilla.api.dr.v1alpha1.BackupPolicy.class).withName(POLICY).get().getStatus();
+    detail(waited.reached() ? "every hosted cluster (" + total + ") has a scheduled backup; policy status: "
+        + (status == null || status.compliant == null ? "not yet computed" : status.compliant + "/" + status.total
+        + " within their RPO") : "only " + reported.size() + " of " + total + " hosted clusters got a scheduled backup");
+    return waited.reached();
   }
 
   private static java.util.Map<String, java.util.Optional<String>> workers(Fleet fleet, String hc) {

@@ -50,6 +50,8 @@ public final class Fleet implements AutoCloseable {
   public static final String BACKUP_STORE = "default";
   public static final String AGENT_NAMESPACE = io.flotilla.agent.backup.BackupConfig.DEFAULT_NAMESPACE;
   public static final String STORE_CREDENTIALS_SECRET = "backup-store-credentials";
+  /** hub-manager's namespace on the hub (leader election, webhook certificate, the store credentials the CLI reads). */
+  public static final String HUB_NAMESPACE = "flotilla-system";
   public static final String ENCRYPTION_KEY_SECRET = "backup-encryption-key";
 
   /** What to bring up. Heartbeats are short so the sandbox notices an outage in seconds, not minutes. */
@@ -283,6 +285,14 @@ public final class Fleet implements AutoCloseable {
     spec.encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.AES256GCM;
     spec.encryption.keySecret = new io.flotilla.api.common.NamespacedName(AGENT_NAMESPACE, ENCRYPTION_KEY_SECRET);
     hub.adminClient().resource(bs).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    // `flotilla backup sync` reads the bucket from wherever the CLI runs: the store's credentials, kept on the hub
+    hub.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+        .withName(HUB_NAMESPACE).endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    hub.adminClient().secrets().inNamespace(HUB_NAMESPACE).resource(new SecretBuilder().withNewMetadata()
+        .withName(STORE_CREDENTIALS_SECRET).withNamespace(HUB_NAMESPACE).endMetadata()
+        .addToData(io.flotilla.agent.backup.StoreConnector.ACCESS_KEY_ID, b64(store.accessKey()))
+        .addToData(io.flotilla.agent.backup.StoreConnector.SECRET_ACCESS_KEY, b64(store.secretKey()))
+        .build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
   /** What an installation puts on each spoke: the agent namespace, object-store credentials, the encryption key. */
@@ -341,6 +351,10 @@ public final class Fleet implements AutoCloseable {
     }
     try {
       Config config = Config.fromKubeconfig(Files.readString(spoke.agentHubKubeconfig));
+      // as SpokeAgentMain: fail fast against a hub that does not answer (scheduled backups queue their records)
+      config.setRequestRetryBackoffLimit(2);
+      config.setRequestRetryBackoffInterval(200);
+      config.setConnectionTimeout(5_000);
       spoke.agentHubClient = new KubernetesClientBuilder().withConfig(config).build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -9,12 +9,17 @@ import io.flotilla.agent.hub.Heartbeat;
 import io.flotilla.agent.hostedcluster.HostedClusterPauseController;
 import io.flotilla.agent.teardown.HostedClusterTeardownController;
 import io.flotilla.agent.restore.RestoreController;
+import io.flotilla.agent.schedule.ScheduleCache;
+import io.flotilla.agent.schedule.ScheduledBackups;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** The spoke-agent: checks that the hub knows this cluster, then heartbeats until closed. */
 public class SpokeAgent implements AutoCloseable {
@@ -28,7 +33,10 @@ public class SpokeAgent implements AutoCloseable {
   private ManagedAddOnController addOns;
   private BackupController backups;
   private RestoreController restores;
+  private ScheduledBackups schedule;
+  private ScheduledExecutorService hubRetry;
   private HostedClusterPauseController holds;
+  private io.flotilla.agent.backup.CatalogSyncer catalog;
   private HostedClusterTeardownController teardowns;
 
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
@@ -50,9 +58,30 @@ public class SpokeAgent implements AutoCloseable {
    * @throws HubUnreachableException  the hub cannot be reached or refuses the credentials
    */
   public synchronized void start() {
-    if (heartbeat != null) {
+    if (heartbeat != null || schedule != null) {
       throw new IllegalStateException("agent already started");
     }
+    try {
+      joinHub();
+    } catch (HubUnreachableException e) {
+      // DR must not depend on the hub (DESIGN, Topology): with a schedule copy on the spoke, an agent (re)started
+      // during a hub outage keeps taking scheduled backups, and joins the hub when it answers.
+      if (!ScheduleCache.localCopyExists(local, config.backup().agentNamespace())) {
+        throw e;
+      }
+      schedule = new ScheduledBackups(hub, local, config, s3Factory, identity(config.clusterName()));
+      schedule.start();
+      log.warn("{}; running the local backup schedule and trying the hub again every {} s", e.getMessage(),
+          config.heartbeatInterval().toSeconds());
+      retryJoin();
+      return;
+    }
+    schedule = new ScheduledBackups(hub, local, config, s3Factory, identity(config.clusterName()));
+    schedule.start();
+  }
+
+  /** The hub-side half of start: check the registration, then heartbeat and watch the cluster's records. */
+  private void joinHub() {
     ManagementCluster mc;
     try {
       mc = hub.resources(ManagementCluster.class).withName(config.clusterName()).get();
@@ -73,6 +102,9 @@ public class SpokeAgent implements AutoCloseable {
     }
     heartbeat = new Heartbeat(hub, local, config, identity(config.clusterName()));
     heartbeat.start();
+    // the bucket is the source of truth: records of this cluster's backups the hub lacks are recreated from it
+    catalog = new io.flotilla.agent.backup.CatalogSyncer(hub, local, config, s3Factory);
+    catalog.start();
     addOns = new ManagedAddOnController(hub, local, config.clusterName());
     addOns.start();
     backups = new BackupController(hub, local, config, s3Factory, identity(config.clusterName()));
@@ -86,6 +118,42 @@ public class SpokeAgent implements AutoCloseable {
     log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
         config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
   }
+
+  /** Started without the hub: join it once it answers (scheduled backups meanwhile run from the local copy). */
+  private void retryJoin() {
+    hubRetry = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "hub-join-" + config.clusterName());
+      t.setDaemon(true);
+      return t;
+    });
+    long every = config.heartbeatInterval().toMillis();
+    hubRetry.scheduleWithFixedDelay(() -> {
+      synchronized (this) {
+        if (heartbeat != null || hubRetry == null) {
+          return;
+        }
+        try {
+          joinHub();
+          hubRetry.shutdown();
+        } catch (HubUnreachableException e) {
+          log.debug("hub still unreachable: {}", e.getMessage());
+        } catch (RuntimeException e) {
+          log.error("cannot join the hub ({}); scheduled backups go on from the local copy", e.getMessage());
+          hubRetry.shutdown();
+        }
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void closeSchedule() {
+    if (schedule != null) {
+      schedule.close();
+      schedule = null;
+    }
+  }
+
+  /** The scheduled backups, or null before start / after close. */
+  public synchronized ScheduledBackups schedule() { return schedule; }
 
   /** The restore controller, or null before start / after close. */
   public synchronized RestoreController restores() { return restores; }
@@ -101,6 +169,14 @@ public class SpokeAgent implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (hubRetry != null) {
+      hubRetry.shutdownNow();
+      hubRetry = null;
+    }
+    if (catalog != null) {
+      catalog.close();
+      catalog = null;
+    }
     if (teardowns != null) {
       teardowns.close();
       teardowns = null;
@@ -121,6 +197,7 @@ public class SpokeAgent implements AutoCloseable {
       backups.close();
       backups = null;
     }
+    closeSchedule();
     if (heartbeat != null) {
       heartbeat.close();
       heartbeat = null;

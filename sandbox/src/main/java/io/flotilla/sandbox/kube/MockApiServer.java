@@ -99,6 +99,12 @@ public final class MockApiServer implements AutoCloseable {
    * in {@code namespace} (null = all) with 403 Forbidden, as an API server does when RBAC lacks the verb. Returns the
    * switch that lifts it.
    */
+  /**
+   * A fault for tests: while {@code down}, every request (watches re-connecting included) gets 503 Service Unavailable,
+   * as from an API server that is down behind its load balancer. The stored objects survive, as etcd would.
+   */
+  public void unavailable(boolean down) { dispatcher.unavailable(down); }
+
   public AutoCloseable deny(String method, String plural, String namespace) {
     SandboxDispatcher.Denial denial = new SandboxDispatcher.Denial(method, plural, namespace);
     dispatcher.deny(denial);

@@ -61,6 +61,11 @@ final class SandboxDispatcher extends KubernetesMixedDispatcher {
 
   void deny(Denial denial) { denials.add(denial); }
 
+  /** While true every request gets 503: the API server is down for its clients (a hub outage in the tests). */
+  private volatile boolean unavailable;
+
+  void unavailable(boolean down) { unavailable = down; }
+
   void allow(Denial denial) { denials.remove(denial); }
 
   SandboxDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses, ObjectMapper mapper, CrdCatalog catalog,
@@ -107,6 +112,9 @@ final class SandboxDispatcher extends KubernetesMixedDispatcher {
         if (path.equals(RULES_REVIEW_PATH)) {
           return rulesReview(request);
         }
+      }
+      if (unavailable) {
+        return status(503, "ServiceUnavailable", "sandbox fault: this API server is unavailable");
       }
       if (!denials.isEmpty()) {
         Matcher resource = RESOURCE.matcher(path);

@@ -5,10 +5,10 @@ import io.flotilla.agent.hub.RecordWork;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.flotilla.agent.AgentConfig;
+import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import org.slf4j.Logger;
@@ -23,7 +23,8 @@ import java.util.UUID;
 /**
  * Watches the HostedClusterBackups in this cluster's namespace on the hub and acts on them: runs new ones, marks
  * the ones an earlier agent process left InProgress as Failed ({@code AgentRestarted}) after undoing what its
- * journal says it changed, verifies on request, and deletes a backup's objects when its record is deleted.
+ * journal says it changed, verifies on request, and deletes a backup's objects when its record is deleted. Scheduled
+ * records (with the scheduled-time annotation) were run on the spoke and forwarded: only deleted and verified here.
  */
 public final class BackupController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BackupController.class);
@@ -88,37 +89,11 @@ public final class BackupController implements AutoCloseable {
   }
 
   /**
-   * Undoes what backups of a previous agent process changed on this cluster: resume first (no hub needed), then
-   * tidy the bucket and mark the records Failed. Entries whose hub side cannot be settled yet stay for next time.
+   * Undoes what backups of a previous agent process changed on this cluster (see
+   * {@link BackupExecutor#recoverInterrupted}); only this controller's records, in the cluster namespace on the hub.
    */
   void recoverJournal() {
-    BackupJournal journal = executor.journal();
-    for (BackupJournal.Entry entry : journal.entries()) {
-      if (work.busy(key(entry.hubNamespace(), entry.backup()))) {
-        continue;
-      }
-      log.info("journal: backup {}/{} was interrupted by an agent restart; resuming {}/{}", entry.hubNamespace(),
-          entry.backup(), entry.hostedClusterNamespace(), entry.hostedClusterName());
-      entry.pausePlan().ifPresent(plan -> executor.resume(entry.controlPlaneNamespace(), plan,
-          entry.previousReplicas() == null ? Map.of() : entry.previousReplicas()));
-      journal.write(entry.resumed());
-      try {
-        try (StoreConnector.Connection store = stores.connect(entry.store())) {
-          int aborted = store.catalog().abortDanglingUploads(entry.folder());
-          int deleted = store.catalog().deleteFolder(entry.folder());
-          log.info("journal: aborted {} multipart uploads and deleted {} objects under {}", aborted, deleted, entry.folder());
-        }
-        HostedClusterBackup record = records.get(entry.hubNamespace(), entry.backup());
-        if (record != null && record.getStatus() != null && record.getStatus().phase == Phase.InProgress) {
-          executor.fail(record, BackupFailure.AGENT_RESTARTED, "The agent restarted during the backup; the hosted "
-              + "cluster was resumed and the partial upload aborted");
-        }
-        journal.remove(entry.hubNamespace(), entry.backup());
-      } catch (BackupFailure | SdkException | KubernetesClientException e) {
-        log.warn("journal: backup {}/{}: the cluster is resumed, but the bucket or hub could not be settled yet: {}",
-            entry.hubNamespace(), entry.backup(), e.getMessage());
-      }
-    }
+    executor.recoverInterrupted(config.clusterName(), name -> work.busy(key(config.clusterName(), name)));
   }
 
   private void dispatch(HostedClusterBackup b) {
@@ -135,6 +110,21 @@ public final class BackupController implements AutoCloseable {
         work.submit(key, () -> deleteObjects(b));
       }
       return;
+    }
+    if (scheduled(b)) {
+      // Run on the spoke by the schedule and forwarded here (io.flotilla.agent.schedule): never executed from the hub,
+      // and never failed for another executor's id (the spoke's executor has its own). It holds our finalizer, so
+      // retention deleting it deletes its objects (above), and it can be verified once Completed.
+      if (b.getMetadata().getFinalizers() == null
+          || !b.getMetadata().getFinalizers().contains(HostedClusterBackup.OBJECTS_FINALIZER)) {
+        work.submit(key, () -> records.addFinalizer(b.getMetadata().getNamespace(), b.getMetadata().getName()));
+      } else if (phase == Phase.Completed && verifier.requested(b)) {
+        work.submit(key, () -> verifier.verify(b));
+      }
+      return;
+    }
+    if (io.flotilla.agent.storage.CatalogReconciliation.isImported(b) && (phase == null || phase == Phase.New)) {
+      return; // created from the bucket; the sync writes its Completed status next — never run it
     }
     if (phase == null || phase == Phase.New) {
       work.submit(key, () -> executor.execute(b));
@@ -184,6 +174,12 @@ public final class BackupController implements AutoCloseable {
     } catch (SdkException e) {
       log.warn("backup {}/{}: cannot delete its objects yet: {}", ns, name, StoreConnector.firstLine(e.getMessage()));
     }
+  }
+
+  /** A record the spoke's schedule created: it carries the scheduled time. */
+  static boolean scheduled(HostedClusterBackup b) {
+    Map<String, String> a = b.getMetadata().getAnnotations();
+    return a != null && a.containsKey(EffectiveBackupSchedule.SCHEDULED_TIME_ANNOTATION);
   }
 
   private static String key(String ns, String name) {

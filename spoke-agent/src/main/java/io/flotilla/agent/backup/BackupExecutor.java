@@ -86,6 +86,43 @@ public final class BackupExecutor {
     return journal;
   }
 
+  /**
+   * Undoes what backups of a previous agent process, recorded in {@code namespace} (this executor's records), changed on
+   * this cluster: resume first (needs neither hub nor bucket), then tidy the bucket and mark the record Failed
+   * ({@code AgentRestarted}). Entries whose records or bucket cannot be settled yet stay for next time. Entries of the
+   * other executor (hub records vs the spoke's scheduled records) are left to it.
+   *
+   * @param busy whether this process is working on the record of that name (its entry is live, not left over)
+   */
+  public void recoverInterrupted(String namespace, java.util.function.Predicate<String> busy) {
+    for (BackupJournal.Entry entry : journal.entries()) {
+      if (!namespace.equals(entry.hubNamespace()) || busy.test(entry.backup())) {
+        continue;
+      }
+      log.info("journal: backup {}/{} was interrupted by an agent restart; resuming {}/{}", entry.hubNamespace(),
+          entry.backup(), entry.hostedClusterNamespace(), entry.hostedClusterName());
+      entry.pausePlan().ifPresent(plan -> resume(entry.controlPlaneNamespace(), plan,
+          entry.previousReplicas() == null ? Map.of() : entry.previousReplicas()));
+      journal.write(entry.resumed());
+      try {
+        try (StoreConnector.Connection store = stores.connect(entry.store())) {
+          int aborted = store.catalog().abortDanglingUploads(entry.folder());
+          int deleted = store.catalog().deleteFolder(entry.folder());
+          log.info("journal: aborted {} multipart uploads and deleted {} objects under {}", aborted, deleted, entry.folder());
+        }
+        HostedClusterBackup record = records.get(entry.hubNamespace(), entry.backup());
+        if (record != null && record.getStatus() != null && record.getStatus().phase == Phase.InProgress) {
+          fail(record, BackupFailure.AGENT_RESTARTED, "The agent restarted during the backup; the hosted "
+              + "cluster was resumed and the partial upload aborted");
+        }
+        journal.remove(entry.hubNamespace(), entry.backup());
+      } catch (BackupFailure | SdkException | io.fabric8.kubernetes.client.KubernetesClientException e) {
+        log.warn("journal: backup {}/{}: the cluster is resumed, but the bucket or records could not be settled yet: {}",
+            entry.hubNamespace(), entry.backup(), e.getMessage());
+      }
+    }
+  }
+
   /** Runs the backup to an end state on the hub. Never throws; failures end up in status. */
   public void execute(HostedClusterBackup backup) {
     String ns = backup.getMetadata().getNamespace();
@@ -180,6 +217,8 @@ public final class BackupExecutor {
       Long dbSize = dbSize(etcd, cpNs);
       BackupLayout layout = new BackupLayout(store.spec().prefix, cluster, hcRef.namespace, hcRef.name, name);
       Codec codec = Codec.ZSTD;
+      // the collision guard: refuses another cluster's folder, or a backup that already exists, before anything
+      String writerUid = stores.claimFolder(store, layout, config.agentNamespace());
       records.addFinalizer(ns, name); // from here on objects may exist: deleting the record must delete them
 
       BackupJournal.Entry entry = BackupJournal.Entry.start(ns, name, hcRef.namespace, hcRef.name, spec.store,
@@ -259,13 +298,13 @@ public final class BackupExecutor {
 
         status(ns, name, "Committing", snapshot.rawBytes(), dbSize);
         BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, name, cluster,
-            new BackupManifest.HostedClusterRef(hcRef.namespace, hcRef.name), BackupManifest.time(startedAtOf(backup)),
+            new BackupManifest.HostedClusterRef(hcRef.namespace, hcRef.name), BackupManifest.time(startedAtOf(records.get(ns, name))),
             BackupManifest.time(clock.instant()), codec.manifestName(), store.encryption().cipherName(),
             store.encryption().keyId(), store.encryption().wrappedDataKey(),
             BackupManifest.ObjectFigures.of(BackupLayout.snapshotName(codec, store.encryption()), snapshot,
                 state.revision(), state.keys()),
             BackupManifest.ObjectFigures.of(BackupLayout.resourcesName(codec, store.encryption()), resources, null, null),
-            hc.getApiVersion(), agentVersion);
+            hc.getApiVersion(), agentVersion).writtenBy(writerUid).withPolicy(spec.policy);
         try {
           store.catalog().commit(layout, manifest, store.encryption().sseKmsKeyId());
         } catch (SdkException e) {
@@ -345,8 +384,9 @@ public final class BackupExecutor {
     }
   }
 
+  /** The start time execute() wrote (the record passed to run() was read before it). */
   private static Instant startedAtOf(HostedClusterBackup backup) {
-    return backup.getStatus() != null && backup.getStatus().startedAt != null
+    return backup != null && backup.getStatus() != null && backup.getStatus().startedAt != null
         ? Time.parse(backup.getStatus().startedAt) : Instant.now();
   }
 

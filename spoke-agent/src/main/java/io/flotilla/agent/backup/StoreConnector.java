@@ -6,6 +6,8 @@ import io.flotilla.agent.storage.BackupCatalog;
 import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.agent.storage.BackupManifest;
+import io.flotilla.agent.storage.CatalogReconciliation;
+import io.flotilla.agent.storage.ClusterIdentity;
 import io.flotilla.agent.storage.KeyEncryptionKey;
 import io.flotilla.agent.storage.S3Clients;
 import io.flotilla.agent.storage.WrongKeyException;
@@ -38,6 +40,13 @@ public final class StoreConnector {
 
   public static final String ACCESS_KEY_ID = "accessKeyId";
   public static final String SECRET_ACCESS_KEY = "secretAccessKey";
+
+  /** Failure reasons of {@link #claimFolder}. */
+  public static final String LOCATION_COLLISION = "BackupLocationCollision";
+  public static final String BACKUP_EXISTS = "BackupAlreadyExists";
+  public static final String CLUSTER_IDENTITY_UNKNOWN = "ClusterIdentityUnknown";
+  /** Whose UID identifies a cluster: kube-system lives as long as the cluster does. */
+  public static final String IDENTITY_NAMESPACE = "kube-system";
 
   private final KubernetesClient hub;
   private final KubernetesClient local;
@@ -121,6 +130,64 @@ public final class StoreConnector {
       throw e;
     }
     return new Connection(name, spec, s3, encryption, kek);
+  }
+
+  /**
+   * This cluster's UID, as its folder's identity marker records it: of namespace kube-system, or, on a cluster
+   * without one, of the agent's namespace. Both live as long as the cluster, and a rebuilt cluster gets a new one.
+   */
+  public String clusterUid(String agentNamespace) throws BackupFailure {
+    for (String ns : new String[] {IDENTITY_NAMESPACE, agentNamespace}) {
+      var namespace = ns == null ? null : local.namespaces().withName(ns).get();
+      if (namespace != null && namespace.getMetadata().getUid() != null) {
+        return namespace.getMetadata().getUid();
+      }
+    }
+    throw new BackupFailure(CLUSTER_IDENTITY_UNKNOWN, "neither namespace " + IDENTITY_NAMESPACE + " nor "
+        + agentNamespace + " exists with a UID on this cluster, so the agent cannot tell its backups from another "
+        + "cluster's");
+  }
+
+  /**
+   * The backup preflight's check of the location, before anything is paused: claims the cluster folder for this
+   * cluster (the first backup writes its identity marker), refuses it when it belongs to another cluster of the same
+   * name ({@link #LOCATION_COLLISION}, as ACM refuses a backup location another hub writes), and refuses a folder that
+   * already holds a committed backup ({@link #BACKUP_EXISTS}): a committed backup is never overwritten, e.g. by a
+   * record of the same name created again after the hub lost its catalogue.
+   *
+   * @return this cluster's UID, for the manifest's {@code clusterUID}
+   */
+  public String claimFolder(Connection store, BackupLayout layout, String agentNamespace) throws BackupFailure {
+    String uid = clusterUid(agentNamespace);
+    String bucket = store.spec().bucket;
+    String folder = CatalogReconciliation.location(bucket, BackupLayout.clusterFolder(store.spec().prefix,
+        layout.cluster()));
+    BackupCatalog catalog = store.catalog();
+    ClusterIdentity owner;
+    try {
+      owner = catalog.claim(store.spec().prefix, new ClusterIdentity(layout.cluster(), uid,
+          BackupManifest.time(java.time.Instant.now())));
+    } catch (java.io.IOException e) {
+      throw new BackupFailure(LOCATION_COLLISION, "cannot tell who owns " + folder + ": " + BackupLayout.IDENTITY
+          + " is unreadable (" + firstLine(e.getMessage()) + "); fix or delete it");
+    } catch (SdkException e) {
+      throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read or write " + folder
+          + BackupLayout.IDENTITY + ": " + firstLine(e.getMessage()));
+    }
+    if (!owner.sameCluster(uid)) {
+      throw new BackupFailure(LOCATION_COLLISION, owner.collisionMessage(folder, uid));
+    }
+    try {
+      if (catalog.isCommitted(layout)) {
+        throw new BackupFailure(BACKUP_EXISTS, CatalogReconciliation.location(bucket, layout.folder())
+            + " already holds a committed backup, which is never overwritten; import it with flotilla backup sync, "
+            + "or back up under another name");
+      }
+    } catch (SdkException e) {
+      throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read " + layout.manifestKey() + ": "
+          + firstLine(e.getMessage()));
+    }
+    return uid;
   }
 
   private KeyEncryptionKey key(String storeName, BackupStoreSpec spec) throws BackupFailure {

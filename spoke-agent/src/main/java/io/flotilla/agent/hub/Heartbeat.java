@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's heartbeat: renews the Lease {@value #AGENT_LEASE} in the cluster namespace on the hub and reports the
- * agent-owned status fields of the ManagementCluster (agentVersion, hostedClusters, hostedClusterNames), only when
- * they changed, so the hub's conditions are never overwritten and a steady fleet costs one Lease write per beat.
+ * agent-owned status fields of the ManagementCluster (agentVersion, hostedClusters, hostedClusterNames,
+ * hostedClusterLabels), only when they changed, so the hub's conditions are never overwritten and a steady fleet costs
+ * one Lease write per beat.
  * lastHeartbeatTime is the hub's: it derives it from the Lease. Interval: spec.leaseDurationSeconds if set, else the
  * configured default.
  */
@@ -143,7 +144,9 @@ public class Heartbeat implements AutoCloseable {
    * missing), the list with a JSON Patch "add" (the fabric8 CRUD mock appends arrays on merge instead of replacing).
    */
   private void reportStatus(ManagementCluster mc) {
-    List<String> names = hostedClusterNames();
+    List<HostedCluster> hostedClusters = hostedClusters();
+    List<String> names = hostedClusters.stream().map(Heartbeat::key).sorted().toList();
+    Map<String, Map<String, String>> labels = hostedClusterLabels(hostedClusters);
     var reported = mc.getStatus();
     var ops = hub.resources(ManagementCluster.class).withName(mc.getMetadata().getName()).subresource("status");
     if (reported == null || !Objects.equals(reported.agentVersion, config.version())
@@ -168,14 +171,44 @@ public class Heartbeat implements AutoCloseable {
             Map.of("status", Map.of("hostedClusterNames", names))));
       }
     }
+    Map<String, Map<String, String>> reportedLabels = reported == null || reported.hostedClusterLabels == null
+        ? Map.of() : reported.hostedClusterLabels;
+    if (!labels.equals(reportedLabels)) {
+      // A map, so a merge patch would keep labels and hosted clusters that are gone: JSON Patch "add" replaces it.
+      try {
+        ops.patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(
+            List.of(Map.of("op", "add", "path", "/status/hostedClusterLabels", "value", labels))));
+      } catch (KubernetesClientException e) {
+        // no /status on the server yet (see above): create it with a merge patch, clearing the field first
+        Map<String, Object> cleared = new LinkedHashMap<>();
+        cleared.put("hostedClusterLabels", null);
+        ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(Map.of("status", cleared)));
+        ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(
+            Map.of("status", Map.of("hostedClusterLabels", labels))));
+      }
+    }
   }
 
-  /** "namespace/name" of every HostedCluster on the local cluster, sorted; empty if HyperShift is not installed. */
-  List<String> hostedClusterNames() {
+  /** Labels of each HostedCluster that has any, by "namespace/name", sorted: what hosted-cluster selectors match. */
+  static Map<String, Map<String, String>> hostedClusterLabels(List<HostedCluster> hostedClusters) {
+    Map<String, Map<String, String>> labels = new java.util.TreeMap<>();
+    for (HostedCluster hc : hostedClusters) {
+      Map<String, String> l = hc.getMetadata().getLabels();
+      if (l != null && !l.isEmpty()) {
+        labels.put(key(hc), new java.util.TreeMap<>(l));
+      }
+    }
+    return labels;
+  }
+
+  private static String key(HostedCluster hc) {
+    return hc.getMetadata().getNamespace() + "/" + hc.getMetadata().getName();
+  }
+
+  /** Every HostedCluster on the local cluster; empty if HyperShift is not installed. */
+  private List<HostedCluster> hostedClusters() {
     try {
-      return local.resources(HostedCluster.class).inAnyNamespace().list().getItems().stream()
-          .map(hc -> hc.getMetadata().getNamespace() + "/" + hc.getMetadata().getName())
-          .sorted().toList();
+      return local.resources(HostedCluster.class).inAnyNamespace().list().getItems();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
         if (!hostedClusterCrdMissingLogged) {

@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  * The agent's writes to the records it executes on the hub (HostedClusterBackup, HostedClusterRestore): status (the
  * agent is its only writer), its finalizer, and events. Status writes are read-modify-write with the resource
  * version, retried on conflict, so a concurrent metadata change (a finalizer, an annotation) never loses either write.
+ * Bound to the spoke's client instead, it writes the scheduled backups the agent records locally while they wait to be
+ * forwarded to the hub (io.flotilla.agent.schedule).
  *
  * @param <R> the record kind
  * @param <S> its status
@@ -58,16 +60,30 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
 
   /** Applies {@code change} to the current status and writes it; returns the written record, or null if it is gone. */
   public R updateStatus(String namespace, String name, Consumer<S> change) {
+    return writeStatus(namespace, name, current -> {
+      S s = current == null ? newStatus.get() : current;
+      change.accept(s);
+      return s;
+    });
+  }
+
+  /**
+   * Replaces the status with {@code status} (a copy of a record's status kept elsewhere, e.g. a scheduled backup run on
+   * the spoke); returns the written record, or null if it is gone.
+   */
+  public R setStatus(String namespace, String name, S status) {
+    Objects.requireNonNull(status, "status");
+    return writeStatus(namespace, name, current -> status);
+  }
+
+  private R writeStatus(String namespace, String name, java.util.function.UnaryOperator<S> next) {
     KubernetesClientException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       R current = get(namespace, name);
       if (current == null) {
         return null;
       }
-      if (current.getStatus() == null) {
-        current.setStatus(newStatus.get());
-      }
-      change.accept(current.getStatus());
+      current.setStatus(next.apply(current.getStatus()));
       try {
         return hub.resources(kind).inNamespace(namespace).resource(current).updateStatus();
       } catch (KubernetesClientException e) {

@@ -11,6 +11,9 @@ import java.util.Objects;
  * </ul>
  * An empty prefix puts the cluster folder at the bucket root. Segments are Kubernetes names, so they never contain
  * {@code /}; that is checked, because a slash would make one backup's folder look like another's.
+ *
+ * <p>Each cluster folder {@code <prefix>/<cluster>/} also holds {@code cluster-identity.json}
+ * ({@link ClusterIdentity}): which cluster owns the folder.
  */
 public record BackupLayout(String prefix, String cluster, String hostedClusterNamespace, String hostedClusterName,
     String backup) {
@@ -20,6 +23,8 @@ public record BackupLayout(String prefix, String cluster, String hostedClusterNa
   /** Associated data bound into each object's ciphertext. */
   public static final String SNAPSHOT_ROLE = "etcd-snapshot";
   public static final String RESOURCES_ROLE = "resources";
+  /** In each cluster folder: the identity of the cluster that owns it. */
+  public static final String IDENTITY = "cluster-identity.json";
 
   public BackupLayout {
     prefix = normalisePrefix(prefix);
@@ -55,6 +60,37 @@ public record BackupLayout(String prefix, String cluster, String hostedClusterNa
     return folder() + MANIFEST;
   }
 
+  /** {@code <prefix>/<cluster>/}: every backup a cluster took, and its identity marker. */
+  public static String clusterFolder(String prefix, String cluster) {
+    segment("cluster", cluster);
+    return normalisePrefix(prefix) + cluster + "/";
+  }
+
+  /** Key of the cluster folder's identity marker. */
+  public static String identityKey(String prefix, String cluster) {
+    return clusterFolder(prefix, cluster) + IDENTITY;
+  }
+
+  /**
+   * The layout whose folder is {@code folder} (ending in {@code /}) under {@code prefix}; empty when the folder is not
+   * exactly {@code <prefix><cluster>/<hc-namespace>/<hc-name>/<backup>/}.
+   */
+  public static java.util.Optional<BackupLayout> ofFolder(String prefix, String folder) {
+    String p = normalisePrefix(prefix);
+    if (folder == null || !folder.startsWith(p) || !folder.endsWith("/")) {
+      return java.util.Optional.empty();
+    }
+    String[] parts = folder.substring(p.length(), folder.length() - 1).split("/", -1);
+    if (parts.length != 4) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(new BackupLayout(p, parts[0], parts[1], parts[2], parts[3]));
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** A manifest's relative object name resolved within this backup's folder. */
   public String resolve(String objectName) {
     segment("object name", objectName);
@@ -62,7 +98,7 @@ public record BackupLayout(String prefix, String cluster, String hostedClusterNa
   }
 
   /** {@code ""} or {@code "a/b/"}: no leading slash, exactly one trailing slash. */
-  static String normalisePrefix(String prefix) {
+  public static String normalisePrefix(String prefix) {
     if (prefix == null) {
       return "";
     }

@@ -20,9 +20,13 @@ import java.time.temporal.ChronoUnit;
  * cleanly. Object names are relative to the backup's folder, so a backup copied elsewhere stays valid.
  *
  * <p>Never contains key material: {@code wrappedDataKey} is useless without the KEK named by {@code keyId}.
+ *
+ * <p>{@code clusterUID} (the writer's {@link ClusterIdentity} UID) and {@code policy} (the BackupPolicy that scheduled
+ * the backup) were added later in format 1: manifests without them still read, with nulls.
  */
-@JsonPropertyOrder({"formatVersion", "backup", "cluster", "hostedCluster", "startedAt", "completedAt", "codec",
-    "cipher", "keyId", "wrappedDataKey", "snapshot", "resources", "hostedClusterApiVersion", "agentVersion"})
+@JsonPropertyOrder({"formatVersion", "backup", "cluster", "clusterUID", "hostedCluster", "policy", "startedAt",
+    "completedAt", "codec", "cipher", "keyId", "wrappedDataKey", "snapshot", "resources", "hostedClusterApiVersion",
+    "agentVersion"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BackupManifest(
@@ -39,7 +43,29 @@ public record BackupManifest(
     ObjectFigures snapshot,
     ObjectFigures resources,
     String hostedClusterApiVersion,
-    String agentVersion) {
+    String agentVersion,
+    String clusterUID,
+    String policy) {
+
+  /** A manifest without writer UID or policy (as written before they existed). */
+  public BackupManifest(int formatVersion, String backup, String cluster, HostedClusterRef hostedCluster,
+      String startedAt, String completedAt, String codec, String cipher, String keyId, String wrappedDataKey,
+      ObjectFigures snapshot, ObjectFigures resources, String hostedClusterApiVersion, String agentVersion) {
+    this(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher, keyId, wrappedDataKey,
+        snapshot, resources, hostedClusterApiVersion, agentVersion, null, null);
+  }
+
+  /** This manifest as written by the cluster whose {@link ClusterIdentity} UID is {@code uid}. */
+  public BackupManifest writtenBy(String uid) {
+    return new BackupManifest(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
+        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, uid, policy);
+  }
+
+  /** This manifest for a backup the BackupPolicy {@code policy} scheduled (null: on demand). */
+  public BackupManifest withPolicy(String policy) {
+    return new BackupManifest(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
+        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy);
+  }
 
   /** Bumped on incompatible changes; readers refuse a newer major version. */
   public static final int FORMAT_VERSION = 1;

@@ -8,26 +8,29 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
-/** Shared helpers for tests against an embedded S3Proxy (real S3 protocol, SigV4, multipart). */
-final class S3ProxyTestSupport {
-  static final String BUCKET = "backups";
+/**
+ * Shared helpers for tests against an embedded S3Proxy (real S3 protocol, SigV4, multipart); public for the tests of
+ * io.flotilla.agent.backup.
+ */
+public final class S3ProxyTestSupport {
+  public static final String BUCKET = "backups";
 
   private S3ProxyTestSupport() {}
 
-  static S3ProxyExtension extension() {
+  public static S3ProxyExtension extension() {
     return S3ProxyExtension.builder()
         .withCredentials(AuthenticationType.AWS_V4, "test-access", "test-secret")
         .ignoreUnknownHeaders()
         .build();
   }
 
-  static S3Client client(S3ProxyExtension proxy) {
+  public static S3Client client(S3ProxyExtension proxy) {
     S3Client s3 = S3Clients.create(proxy.getUri(), "us-east-1", true, proxy.getAccessKey(), proxy.getSecretKey());
     s3.createBucket(b -> b.bucket(BUCKET));
     return s3;
   }
 
-  static boolean exists(S3Client s3, String key) {
+  public static boolean exists(S3Client s3, String key) {
     try {
       s3.headObject(b -> b.bucket(BUCKET).key(key));
       return true;

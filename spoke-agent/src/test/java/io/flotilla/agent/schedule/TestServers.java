@@ -1,0 +1,72 @@
+package io.flotilla.agent.schedule;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+
+/** CRUD mock API servers for this package's tests (as io.flotilla.agent.MockServers, which is package-private). */
+final class TestServers {
+  private TestServers() {}
+
+  static KubernetesMockServer startCrud() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
+        new KubernetesMixedDispatcher(responses), false);
+    server.init();
+    return server;
+  }
+
+  /** Registers a CRD from the flotilla-api jar, so /status is a subresource on the mock. */
+  static void applyCrd(KubernetesClient client, String name) throws Exception {
+    try (InputStream in = TestServers.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
+      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+    }
+  }
+
+  /** A clock the test moves. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void set(Instant t) {
+      now = t;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+}
