@@ -124,11 +124,12 @@ class HubAndAgentTest {
             assertThat(c.getReason()).isEqualTo(ClusterAvailability.REASON_LEASE_UPDATE_STOPPED);
             assertThat(c.getMessage()).contains("grace period 3 s");
           }));
-      assertThat(events()).anySatisfy(e -> {
+      // the event is written just after the condition: wait for it too
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(events()).anySatisfy(e -> {
         assertThat(e.getReason()).isEqualTo("ClusterUnavailable");
         assertThat(e.getType()).isEqualTo("Warning");
         assertThat(e.getMessage()).contains(ClusterAvailability.REASON_LEASE_UPDATE_STOPPED);
-      });
+      }));
       // the agent's last report is kept
       assertThat(mc().getStatus().hostedClusters).isEqualTo(3);
 
