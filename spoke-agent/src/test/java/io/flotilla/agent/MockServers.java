@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.Queue;
 
 /** CRUD-mode mock API servers for tests: hub and spoke. */
-final class MockServers {
+public final class MockServers {
   private MockServers() {}
 
-  static KubernetesMockServer startCrud() {
+  public static KubernetesMockServer startCrud() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
         new KubernetesMixedDispatcher(responses), false);
@@ -30,7 +30,7 @@ final class MockServers {
   }
 
   /** Registers a CRD from the flotilla-api jar, so /status is a subresource on the mock. */
-  static void applyCrd(KubernetesClient client, String name) throws Exception {
+  public static void applyCrd(KubernetesClient client, String name) throws Exception {
     try (InputStream in = MockServers.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
       client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
     }

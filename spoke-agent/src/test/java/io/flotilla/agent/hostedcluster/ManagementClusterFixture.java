@@ -90,17 +90,11 @@ public final class ManagementClusterFixture implements AutoCloseable {
   }
 
   private static KubernetesMockServer startCrud() {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.init();
-    return server;
+    return io.flotilla.agent.MockServers.startCrud();
   }
 
   private static void applyCrd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = ManagementClusterFixture.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-    }
+    io.flotilla.agent.MockServers.applyCrd(client, name);
   }
 
   /** Creates the hosted cluster laid out above. */

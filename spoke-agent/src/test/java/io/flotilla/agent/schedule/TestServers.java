@@ -19,23 +19,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
 
-/** CRUD mock API servers for this package's tests (as io.flotilla.agent.MockServers, which is package-private). */
+/** io.flotilla.agent.MockServers for this package's tests, plus a clock they move. */
 final class TestServers {
   private TestServers() {}
 
   static KubernetesMockServer startCrud() {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.init();
-    return server;
+    return io.flotilla.agent.MockServers.startCrud();
   }
 
-  /** Registers a CRD from the flotilla-api jar, so /status is a subresource on the mock. */
   static void applyCrd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = TestServers.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-    }
+    io.flotilla.agent.MockServers.applyCrd(client, name);
   }
 
   /** A clock the test moves. */
