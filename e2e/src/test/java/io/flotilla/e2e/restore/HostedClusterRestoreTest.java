@@ -119,7 +119,7 @@ class HostedClusterRestoreTest {
   }
 
   @Test
-  void aCorruptOrMissingBackupIsRefusedBeforeAnythingIsCreated() throws Exception {
+  void aCorruptMissingOrWrongKeyBackupIsRefusedBeforeAnythingIsCreated() throws Exception {
     HostedClusterBackup backup = awaitBackup(backup("mc-1", "hc-2"));
     String folder = backup.getStatus().location.keyPrefix;
     try (S3Client s3 = fleet.objectStore().newClient()) {
@@ -136,6 +136,31 @@ class HostedClusterRestoreTest {
     HostedClusterRestore missing = awaitRestore(restore("mc-2", r -> r.getSpec().backup =
         new NamespacedName("mc-1", "no-such-backup")));
     assertFailed(missing, "BackupNotFound");
+
+    // a wrong key: mc-2's key Secret holds another key under the same key id; the intact backup of hc-1 is refused
+    HostedClusterBackup intact = awaitBackup(backup("mc-1", "hc-2"));
+    var keys = fleet.spokeClient("mc-2").secrets().inNamespace(Fleet.AGENT_NAMESPACE).withName(Fleet.ENCRYPTION_KEY_SECRET);
+    var original = keys.get();
+    byte[] other = new byte[32];
+    new java.security.SecureRandom().nextBytes(other);
+    keys.edit(sec -> {
+      sec.getData().put(io.flotilla.agent.storage.KeyEncryptionKey.SECRET_KEY,
+          java.util.Base64.getEncoder().encodeToString(other));
+      return sec;
+    });
+    try {
+      HostedClusterRestore wrongKey = awaitRestore(restore("mc-2", r -> r.getSpec().backup =
+          new NamespacedName("mc-1", intact.getMetadata().getName())));
+      assertThat(wrongKey.getStatus().phase).isEqualTo(Phase.Failed);
+      var c = Conditions.find(wrongKey.getStatus().conditions, HostedClusterRestore.CONDITION_COMPLETED).orElseThrow();
+      assertThat(c.getReason()).as(c.getMessage()).isEqualTo("EncryptionKeyInvalid");
+      assertThat(c.getMessage()).doesNotContain(java.util.Base64.getEncoder().encodeToString(other));
+    } finally {
+      keys.edit(sec -> {
+        sec.setData(original.getData());
+        return sec;
+      });
+    }
     assertThat(fleet.spokeClient("mc-2").resources(HostedCluster.class).inNamespace(NS).withName("hc-2").get())
         .as("nothing created on the destination").isNull();
   }
