@@ -1,5 +1,6 @@
 package io.flotilla.hub.metrics;
 
+import io.flotilla.api.metrics.BackupSeries;
 import io.flotilla.api.addon.v1alpha1.FleetAddOn;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;

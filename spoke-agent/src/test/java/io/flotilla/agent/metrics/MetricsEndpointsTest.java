@@ -177,7 +177,7 @@ class MetricsEndpointsTest {
 
   @Test
   void bothEndpointsExportTheSameBackupSeriesNames() {
-    // the agent's BackupSeries is a copy of the hub's (no shared runtime module): the names must not drift
+    // both export io.flotilla.api.metrics.BackupSeries: same names, help and types from either endpoint
     hubMetrics = new HubMetrics(MetricsFixtures::fullFleet);
     agentMetrics = new AgentMetrics("mc1", () -> new SpokeState(MetricsFixtures.fullFleet().backups(),
         java.util.List.of()), java.time.Clock.systemUTC());

@@ -1,4 +1,4 @@
-package io.flotilla.agent.metrics;
+package io.flotilla.api.metrics;
 
 import io.flotilla.api.common.BackupHistory;
 import io.flotilla.api.common.BackupHistory.Subject;
@@ -20,11 +20,10 @@ import java.util.function.Function;
 /**
  * The per-hosted-cluster backup series, from the HostedClusterBackup records ({@link BackupHistory}): the newest
  * success and its figures, the failures since, and a failure counter. A hosted cluster whose records are all gone
- * loses its series. hub-manager exports the same names for every cluster namespace
- * (io.flotilla.hub.metrics.BackupSeries; the modules share no runtime code but api, so this is a copy, kept
- * alike by a test that scrapes both endpoints).
+ * loses its series. hub-manager exports them for every cluster namespace, each spoke-agent for its own, under the same
+ * names, so a dashboard cannot tell which one it reads.
  */
-final class BackupSeries {
+public final class BackupSeries {
   static final String LAST_SUCCESS = "flotilla.backup.last.success.timestamp";
   static final String LAST_DURATION = "flotilla.backup.last.duration";
   static final String LAST_STORED = "flotilla.backup.last.stored";
@@ -42,7 +41,7 @@ final class BackupSeries {
   private final Map<Subject, AtomicLong> failureTotals = new HashMap<>();
   private final Map<Subject, FunctionCounter> failureCounters = new HashMap<>();
 
-  BackupSeries(MeterRegistry registry) {
+  public BackupSeries(MeterRegistry registry) {
     this.registry = registry;
     lastSuccess = MultiGauge.builder(LAST_SUCCESS).baseUnit("seconds")
         .description("Completion time of the newest Completed backup of the hosted cluster (Unix seconds)")
@@ -60,7 +59,7 @@ final class BackupSeries {
   }
 
   /** Replaces every series with what {@code records} say. */
-  void update(Collection<HostedClusterBackup> records) {
+  public void update(Collection<HostedClusterBackup> records) {
     Map<Subject, Summary> summaries = BackupHistory.summarize(records);
     lastSuccess.register(rows(summaries, s -> s.lastSuccess() == null ? null : s.lastSuccess().toEpochMilli() / 1e3),
         true);
