@@ -2,10 +2,10 @@ package io.flotilla.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.common.BackupHistory;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
-import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase;
@@ -71,7 +71,7 @@ final class FailoverCommand implements Callable<Integer> {
             + "; its agent restores when it is back");
       }
 
-      Map<NamespacedName, HostedClusterBackup> newest = newestCompleted(
+      Map<NamespacedName, BackupHistory.Summary> newest = newestCompleted(
           client.resources(HostedClusterBackup.class).inNamespace(source).list().getItems());
       TreeSet<String> known = new TreeSet<>();
       newest.keySet().forEach(hc -> known.add(hc.toString()));
@@ -85,7 +85,7 @@ final class FailoverCommand implements Callable<Integer> {
       List<String> unrecoverable = new ArrayList<>();
       for (String text : known) {
         NamespacedName hc = BackupRequest.hostedClusterRef(text);
-        HostedClusterBackup backup = newest.get(hc);
+        BackupHistory.Summary backup = newest.get(hc);
         if (backup == null) {
           unrecoverable.add(text);
           err.println("cannot recover " + text + ": it has no Completed backup taken on " + source);
@@ -98,7 +98,7 @@ final class FailoverCommand implements Callable<Integer> {
         }
         started.add(name);
         out.printf("%s: restoring %s on %s from its newest Completed backup %s (completed %s)%n", name, text,
-            destination, backup.getMetadata().getName(), backup.getStatus().completedAt);
+            destination, backup.lastSuccessBackup(), backup.lastSuccess());
       }
       out.flush();
       if (!await) {
@@ -130,17 +130,11 @@ final class FailoverCommand implements Callable<Integer> {
     out.println(source + " declared lost (" + since + ")");
   }
 
-  /** Per hosted cluster, its newest Completed backup by completion time. */
-  static Map<NamespacedName, HostedClusterBackup> newestCompleted(List<HostedClusterBackup> backups) {
-    Map<NamespacedName, HostedClusterBackup> newest = new TreeMap<>(java.util.Comparator.comparing(NamespacedName::toString));
-    for (HostedClusterBackup b : backups) {
-      if (b.getStatus() == null || b.getStatus().phase != HostedClusterBackupStatus.Phase.Completed
-          || b.getSpec() == null || b.getSpec().hostedCluster == null || Time.parse(b.getStatus().completedAt) == null) {
-        continue;
-      }
-      newest.merge(b.getSpec().hostedCluster, b, (x, y) ->
-          Time.parse(x.getStatus().completedAt).isAfter(Time.parse(y.getStatus().completedAt)) ? x : y);
-    }
+  /** Per hosted cluster, its newest Completed backup (as the hub's metrics and RPO read it: {@link BackupHistory}). */
+  static Map<NamespacedName, BackupHistory.Summary> newestCompleted(List<HostedClusterBackup> backups) {
+    Map<NamespacedName, BackupHistory.Summary> newest = new TreeMap<>(java.util.Comparator.comparing(NamespacedName::toString));
+    BackupHistory.summarize(backups).values().stream().filter(s -> s.lastSuccess() != null).forEach(s ->
+        newest.put(new NamespacedName(s.subject().hostedClusterNamespace(), s.subject().hostedCluster()), s));
     return newest;
   }
 

@@ -99,6 +99,29 @@ final class HubMigrations {
     return HubQueries.poll(timeout, () -> get(name), done, observe, "migration " + name);
   }
 
+  /**
+   * Follows a migration until it is final or waits for an operator (on its current spec: a rollback just requested
+   * is not yet seen while the hub has not observed it), handing {@code lines} a line whenever its phase, step or
+   * waiting condition changes.
+   */
+  HubQueries.Waited<HostedClusterMigration> follow(String name, Duration timeout, Consumer<String> lines) {
+    String[] last = {null};
+    return await(name, timeout,
+        m -> m == null || isFinal(m) || (phase(m) == Phase.WaitingForOperator && observed(m)),
+        m -> {
+          String line = m == null ? name + ": deleted" : MigrationViews.progressLine(m);
+          if (!line.equals(last[0])) {
+            lines.accept(line);
+            last[0] = line;
+          }
+        });
+  }
+
+  /** The hub has acted on the current spec. */
+  static boolean observed(HostedClusterMigration m) {
+    return m.getStatus() != null && Objects.equals(m.getStatus().observedGeneration, m.getMetadata().getGeneration());
+  }
+
   static Phase phase(HostedClusterMigration m) {
     return m == null || m.getStatus() == null || m.getStatus().phase == null ? Phase.Pending : m.getStatus().phase;
   }

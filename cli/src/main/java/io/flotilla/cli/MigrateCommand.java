@@ -162,28 +162,15 @@ final class MigrateCommand {
     }
   }
 
-  /** The hub has acted on the current spec (a rollback just requested is not yet seen while this is false). */
-  static boolean observed(HostedClusterMigration m) {
-    return m.getStatus() != null && java.util.Objects.equals(m.getStatus().observedGeneration, m.getMetadata().getGeneration());
-  }
-
   /**
    * Prints a line whenever the migration's phase, step or waiting condition changes, until it is final or waits for an
    * operator. Exit 0 when it ended in {@code wanted}.
    */
   static int follow(HubMigrations migrations, String name, Duration timeout, PrintWriter out, Phase wanted) {
-    String[] last = {null};
-    HubQueries.Waited<HostedClusterMigration> waited = migrations.await(name, timeout,
-        m -> m == null || HubMigrations.isFinal(m) || (HubMigrations.phase(m) == Phase.WaitingForOperator
-            && observed(m)),
-        m -> {
-          String line = m == null ? name + ": deleted" : MigrationViews.progressLine(m);
-          if (!line.equals(last[0])) {
-            out.println(line);
-            out.flush();
-            last[0] = line;
-          }
-        });
+    HubQueries.Waited<HostedClusterMigration> waited = migrations.follow(name, timeout, line -> {
+      out.println(line);
+      out.flush();
+    });
     HostedClusterMigration m = waited.last();
     if (m == null) {
       throw new CommandFailedException("migration " + name + " was deleted");

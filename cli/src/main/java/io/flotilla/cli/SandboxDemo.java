@@ -138,17 +138,8 @@ final class SandboxDemo {
     migrations.create(name, new io.flotilla.api.common.NamespacedName(Fleet.HOSTED_CLUSTER_NAMESPACE, hc), source, false,
         destination, io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy.Manual, java.util.Map.of());
     detail("migration " + name + " created on the hub; the hub drives " + source + "'s and " + destination + "'s agents");
-    String[] last = {null};
-    HubQueries.Waited<HostedClusterMigration> waited = migrations.await(name, MIGRATION_TIMEOUT,
-        m -> m == null || HubMigrations.isFinal(m)
-            || HubMigrations.phase(m) == io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase.WaitingForOperator,
-        m -> {
-          String line = m == null ? name + ": deleted" : MigrationViews.progressLine(m);
-          if (!line.equals(last[0])) {
-            detail("  " + line);
-            last[0] = line;
-          }
-        });
+    HubQueries.Waited<HostedClusterMigration> waited = migrations.follow(name, MIGRATION_TIMEOUT,
+        line -> detail("  " + line));
     HostedClusterMigration m = waited.last();
     boolean succeeded = m != null && HubMigrations.phase(m) == io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase.Succeeded;
     java.util.Map<String, java.util.Optional<String>> after = workers(fleet, hc);

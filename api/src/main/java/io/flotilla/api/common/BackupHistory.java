@@ -35,6 +35,7 @@ public final class BackupHistory {
 
   /**
    * @param lastSuccess         completion of the newest Completed backup; null when there is none
+   * @param lastSuccessBackup   that backup's record name; null when there is none
    * @param lastDuration        startedAt to completedAt of that backup; null when it lacks either
    * @param lastStoredBytes     bytes that backup stored in the bucket; null when not reported
    * @param lastPauseWindow     how long that backup paused the hosted cluster; null when not reported
@@ -42,7 +43,8 @@ public final class BackupHistory {
    * @param failedRecords       uids of the Failed records, for a failure counter
    * @param records             how many records there are
    */
-  public record Summary(Subject subject, Instant lastSuccess, Duration lastDuration, Long lastStoredBytes,
+  public record Summary(Subject subject, Instant lastSuccess, String lastSuccessBackup, Duration lastDuration,
+                        Long lastStoredBytes,
                         Duration lastPauseWindow, int consecutiveFailures, Set<String> failedRecords, int records) {
     public Summary {
       failedRecords = Set.copyOf(failedRecords);
@@ -87,13 +89,14 @@ public final class BackupHistory {
       }
     }
     if (newest == null) {
-      return new Summary(subject, null, null, null, null, consecutive, failed, records.size());
+      return new Summary(subject, null, null, null, null, null, consecutive, failed, records.size());
     }
     HostedClusterBackupStatus s = newest.getStatus();
     Instant started = instant(s.startedAt);
     Duration duration = started == null || started.isAfter(newestAt) ? null : Duration.between(started, newestAt);
     Long stored = s.snapshot == null ? null : s.snapshot.storedBytes;
-    return new Summary(subject, newestAt, duration, stored, pauseWindow(s), consecutive, failed, records.size());
+    return new Summary(subject, newestAt, newest.getMetadata().getName(), duration, stored, pauseWindow(s), consecutive,
+        failed, records.size());
   }
 
   static java.util.Optional<Subject> subject(HostedClusterBackup b) {

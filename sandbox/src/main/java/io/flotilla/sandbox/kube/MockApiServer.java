@@ -101,7 +101,8 @@ public final class MockApiServer implements AutoCloseable {
    */
   /**
    * A fault for tests: while {@code down}, every request (watches re-connecting included) gets 503 Service Unavailable,
-   * as from an API server that is down behind its load balancer. The stored objects survive, as etcd would.
+   * as from an API server that is down behind its load balancer. The stored objects survive, as etcd would. Watch
+   * connections already open stay open (the mock cannot cut them); every write and every new request fails.
    */
   public void unavailable(boolean down) { dispatcher.unavailable(down); }
 

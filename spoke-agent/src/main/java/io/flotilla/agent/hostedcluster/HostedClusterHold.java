@@ -41,7 +41,6 @@ public final class HostedClusterHold {
   public static final String REASON_INVALID_SPEC = "InvalidSpec";
   public static final String REASON_RELEASING = "Releasing";
   public static final String REASON_RELEASED = "Released";
-  public static final String REASON_RELEASE_FAILED = HostedClusterPause.REASON_RELEASE_FAILED;
   public static final String REASON_HOSTED_CLUSTER_GONE = "HostedClusterGone";
 
   private final ManagementObjects objects;
@@ -166,7 +165,7 @@ public final class HostedClusterHold {
     try {
       return releaseHold(record);
     } catch (RuntimeException e) {
-      note(record, HostedClusterPause.CONDITION_RELEASED, REASON_RELEASE_FAILED, e);
+      note(record, HostedClusterPause.CONDITION_RELEASED, HostedClusterPause.REASON_RELEASE_FAILED, e);
       return false;
     }
   }
@@ -215,8 +214,8 @@ public final class HostedClusterHold {
           + "changes or the agent restarts";
       Instant now = clock.instant();
       records.updateStatus(ns, name, s -> Conditions.set(s.conditions, HostedClusterPause.CONDITION_RELEASED,
-          Conditions.FALSE, REASON_RELEASE_FAILED, message, generation, now));
-      records.event(current, "Warning", REASON_RELEASE_FAILED, message);
+          Conditions.FALSE, HostedClusterPause.REASON_RELEASE_FAILED, message, generation, now));
+      records.event(current, "Warning", HostedClusterPause.REASON_RELEASE_FAILED, message);
       log.warn("hold {}/{}: {}", ns, name, message);
       return false;
     }

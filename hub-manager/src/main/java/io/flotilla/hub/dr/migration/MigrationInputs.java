@@ -24,7 +24,6 @@ final class MigrationInputs {
   private MigrationInputs() {}
 
   /** The agent's reason on Released=False when a release could not put every value back (it retries). */
-  static final String REASON_RELEASE_FAILED = io.flotilla.api.dr.v1alpha1.HostedClusterPause.REASON_RELEASE_FAILED;
 
   static MigrationInput.Hold hold(HostedClusterPause p) {
     HostedClusterPauseStatus s = p.getStatus() == null ? new HostedClusterPauseStatus() : p.getStatus();
@@ -32,7 +31,7 @@ final class MigrationInputs {
     boolean released = s.releasedAt != null || s.phase == HostedClusterPauseStatus.Phase.Released;
     boolean releaseFailed = release && !released
         && Conditions.find(s.conditions, HostedClusterPause.CONDITION_RELEASED)
-            .filter(c -> Conditions.FALSE.equals(c.getStatus()) && REASON_RELEASE_FAILED.equals(c.getReason()))
+            .filter(c -> Conditions.FALSE.equals(c.getStatus()) && io.flotilla.api.dr.v1alpha1.HostedClusterPause.REASON_RELEASE_FAILED.equals(c.getReason()))
             .isPresent();
     String message = message(s.conditions, release || released ? HostedClusterPause.CONDITION_RELEASED
         : HostedClusterPause.CONDITION_PAUSED);

@@ -21,12 +21,11 @@ import java.util.Objects;
  *   <li>{@code <source>/<migration>-source-teardown}: the source's HostedClusterTeardown (purpose Migrated);</li>
  *   <li>{@code <destination>/<migration>-copy-teardown}: the destination copy's (purpose RolledBack).</li>
  * </ul>
- * Each carries {@link HostedClusterMigration#MIGRATION_LABEL} (the migration's name) and {@link #MIGRATION_UID_LABEL}:
+ * Each carries {@link HostedClusterMigration#MIGRATION_LABEL} (the migration's name) and {@link HostedClusterMigration#MIGRATION_UID_LABEL}:
  * a record of an earlier migration of the same name is somebody else's and is never adopted.
  */
 public record MigrationRecords(String migration, String source, String destination) {
   /** On every record a migration creates: the migration's uid. */
-  public static final String MIGRATION_UID_LABEL = HostedClusterMigration.MIGRATION_UID_LABEL;
   /** Label values are at most 63 characters, and the migration's name is one. */
   public static final int MAX_NAME_LENGTH = 63;
 
@@ -56,14 +55,14 @@ public record MigrationRecords(String migration, String source, String destinati
 
   /** The labels of every record of the migration {@code name} with uid {@code uid}. */
   public static Map<String, String> labels(String name, String uid) {
-    return Map.of(HostedClusterMigration.MIGRATION_LABEL, name, MIGRATION_UID_LABEL, uid);
+    return Map.of(HostedClusterMigration.MIGRATION_LABEL, name, HostedClusterMigration.MIGRATION_UID_LABEL, uid);
   }
 
   /** True if {@code record} was created by the migration {@code name} with uid {@code uid}. */
   public static boolean createdBy(HasMetadata record, String name, String uid) {
     Map<String, String> labels = record.getMetadata().getLabels();
     return labels != null && name.equals(labels.get(HostedClusterMigration.MIGRATION_LABEL))
-        && Objects.equals(uid, labels.get(MIGRATION_UID_LABEL));
+        && Objects.equals(uid, labels.get(HostedClusterMigration.MIGRATION_UID_LABEL));
   }
 
   /** The record a create action asks for, labelled for the migration {@code name} with uid {@code uid}. */

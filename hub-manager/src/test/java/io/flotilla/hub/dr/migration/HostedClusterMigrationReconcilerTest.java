@@ -64,7 +64,7 @@ class HostedClusterMigrationReconcilerTest {
   static void labelledFor(HasMetadata record, HostedClusterMigration m) {
     assertThat(record.getMetadata().getLabels())
         .containsEntry(HostedClusterMigration.MIGRATION_LABEL, m.getMetadata().getName())
-        .containsEntry(MigrationRecords.MIGRATION_UID_LABEL, m.getMetadata().getUid());
+        .containsEntry(io.flotilla.api.dr.v1alpha1.HostedClusterMigration.MIGRATION_UID_LABEL, m.getMetadata().getUid());
   }
 
   /** Runs migration {@code name} from mc-1 to mc-2 up to a completed restore (the agents answering each record). */
