@@ -1,6 +1,7 @@
 package io.flotilla.agent;
 
 import io.flotilla.agent.backup.BackupConfig;
+import io.flotilla.agent.work.AgentWork;
 import io.flotilla.api.common.BuildInfo;
 
 import java.time.Duration;
@@ -11,8 +12,11 @@ import java.util.Objects;
  * @param heartbeatInterval default heartbeat interval; ManagementCluster.spec.leaseDurationSeconds overrides it
  * @param version           the agent version reported to the hub
  * @param backup            how backups run on this cluster
+ * @param work              what this agent process's work shares: the stop signal with its grace budget, and the
+ *                          per-hosted-cluster locks ({@link AgentWork})
  */
-public record AgentConfig(String clusterName, Duration heartbeatInterval, String version, BackupConfig backup) {
+public record AgentConfig(String clusterName, Duration heartbeatInterval, String version, BackupConfig backup,
+    AgentWork work) {
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(60);
 
   public AgentConfig {
@@ -27,6 +31,13 @@ public record AgentConfig(String clusterName, Duration heartbeatInterval, String
     if (backup == null) {
       backup = BackupConfig.defaults();
     }
+    if (work == null) {
+      work = AgentWork.create();
+    }
+  }
+
+  public AgentConfig(String clusterName, Duration heartbeatInterval, String version, BackupConfig backup) {
+    this(clusterName, heartbeatInterval, version, backup, null);
   }
 
   public AgentConfig(String clusterName, Duration heartbeatInterval, String version) {
@@ -34,7 +45,12 @@ public record AgentConfig(String clusterName, Duration heartbeatInterval, String
   }
 
   public AgentConfig withBackup(BackupConfig backup) {
-    return new AgentConfig(clusterName, heartbeatInterval, version, backup);
+    return new AgentConfig(clusterName, heartbeatInterval, version, backup, work);
+  }
+
+  /** The same settings with fresh shared work (a new agent process, or a restarted agent in tests). */
+  public AgentConfig withWork(AgentWork work) {
+    return new AgentConfig(clusterName, heartbeatInterval, version, backup, work);
   }
 
   public static AgentConfig of(String clusterName) {

@@ -47,7 +47,10 @@ public class SpokeAgent implements AutoCloseable {
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config, StoreConnector.S3Factory s3Factory) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.local = Objects.requireNonNull(local, "local");
-    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(config, "config");
+    // One AgentWork per agent: a config whose work was stopped with an earlier agent gets fresh locks and signal.
+    this.config = config.work().stop().requested() ? config.withWork(io.flotilla.agent.work.AgentWork.create(
+        config.work().shutdownGrace()).withLockWait(config.work().lockWait())) : config;
     this.s3Factory = Objects.requireNonNull(s3Factory, "s3Factory");
   }
 
@@ -167,8 +170,15 @@ public class SpokeAgent implements AutoCloseable {
   /** The running heartbeat, or null before start / after close. */
   public synchronized Heartbeat heartbeat() { return heartbeat; }
 
+  /**
+   * Stops the agent (SIGTERM, see SpokeAgentMain): first the stop request, so running work begins to finish or undo what
+   * it started (a backup resumes its hosted cluster, aborts its upload and is recorded Failed/AgentStopped; a restore
+   * is recorded Failed/AgentStopped for the hub to act on), then each controller stops taking work and waits for its
+   * work within what is left of the one grace budget, and the heartbeat goes last.
+   */
   @Override
   public synchronized void close() {
+    config.work().requestStop();
     if (hubRetry != null) {
       hubRetry.shutdownNow();
       hubRetry = null;

@@ -20,6 +20,12 @@ public final class Conditions {
   public static final String FALSE = "False";
   public static final String UNKNOWN = "Unknown";
 
+  /**
+   * On an agent's record (backup, restore, pause, teardown): True while its work waits for another piece of work on the
+   * same hosted cluster, the message naming the holder (spoke-agent's io.flotilla.agent.work.HostedClusterLocks).
+   */
+  public static final String WAITING = "Waiting";
+
   /** Sets (adds or replaces) a condition; returns true when anything changed. */
   public static boolean set(List<Condition> conditions, String type, String status, String reason, String message,
                             Long observedGeneration, Instant now) {

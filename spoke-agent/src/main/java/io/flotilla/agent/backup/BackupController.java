@@ -52,9 +52,9 @@ public final class BackupController implements AutoCloseable {
     this.records = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,
         HostedClusterBackup.OBJECTS_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
-        clock, executorId);
+        clock, executorId, config.work());
     this.verifier = new BackupVerifier(stores, records, clock);
-    this.work = new RecordWork("backup-" + config.clusterName(), config.backup().concurrency(), key -> {
+    this.work = new RecordWork("backup-" + config.clusterName(), config.backup().concurrency(), config.work(), key -> {
       String[] parts = key.split("/", 2);
       HostedClusterBackup now = records.get(parts[0], parts[1]);
       if (now != null) {
@@ -192,7 +192,7 @@ public final class BackupController implements AutoCloseable {
       informer.close();
       informer = null;
     }
-    // Interrupt running backups: each resumes its hosted cluster and marks itself Failed before the thread ends.
+    // Running backups finish, or resume their hosted cluster and mark themselves Failed (AgentStopped).
     work.close();
   }
 }

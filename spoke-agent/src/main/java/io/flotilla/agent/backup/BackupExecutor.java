@@ -7,6 +7,10 @@ import io.etcd.jetcd.Client;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.agent.hostedcluster.HostedClusterPauser;
 import io.flotilla.agent.hostedcluster.PausePlan;
+import io.flotilla.agent.work.AgentWork;
+import io.flotilla.agent.work.HostedClusterLocks;
+import io.flotilla.agent.work.RecordLocks;
+import io.flotilla.agent.work.StopSignal;
 import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.Codec;
@@ -66,9 +70,18 @@ public final class BackupExecutor {
   private final ResourceCollector collector;
   private final Clock clock;
   private final String executorId;
+  private final AgentWork work;
 
   public BackupExecutor(KubernetesClient local, String cluster, String agentVersion, BackupConfig config,
       StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records, Clock clock, String executorId) {
+    this(local, cluster, agentVersion, config, stores, records, clock, executorId, AgentWork.create());
+  }
+
+  /** @param work the agent's stop signal and per-hosted-cluster locks (io.flotilla.agent.work) */
+  public BackupExecutor(KubernetesClient local, String cluster, String agentVersion, BackupConfig config,
+      StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records, Clock clock,
+      String executorId, AgentWork work) {
+    this.work = Objects.requireNonNull(work, "work");
     this.local = Objects.requireNonNull(local);
     this.cluster = Objects.requireNonNull(cluster);
     this.agentVersion = agentVersion;
@@ -76,7 +89,7 @@ public final class BackupExecutor {
     this.stores = Objects.requireNonNull(stores);
     this.records = Objects.requireNonNull(records);
     this.journal = new BackupJournal(local, config.agentNamespace());
-    this.pauser = new HostedClusterPauser(local);
+    this.pauser = new HostedClusterPauser(new io.flotilla.agent.hostedcluster.ManagementObjects(local));
     this.collector = new ResourceCollector(local);
     this.clock = Objects.requireNonNull(clock);
     this.executorId = executorId;
@@ -106,6 +119,13 @@ public final class BackupExecutor {
       journal.write(entry.resumed());
       try {
         try (StoreConnector.Connection store = stores.connect(entry.store())) {
+          java.util.Optional<BackupLayout> layout = BackupLayout.ofFolder(store.spec().prefix, entry.folder());
+          if (layout.isPresent() && store.catalog().isCommitted(layout.get())) {
+            // committed, only its Completed status was never written: a good backup, never Failed or deleted
+            completeFromManifest(entry.hubNamespace(), entry.backup(), store, layout.get());
+            journal.remove(entry.hubNamespace(), entry.backup());
+            continue;
+          }
           int aborted = store.catalog().abortDanglingUploads(entry.folder());
           int deleted = store.catalog().deleteFolder(entry.folder());
           log.info("journal: aborted {} multipart uploads and deleted {} objects under {}", aborted, deleted, entry.folder());
@@ -116,11 +136,33 @@ public final class BackupExecutor {
               + "cluster was resumed and the partial upload aborted");
         }
         journal.remove(entry.hubNamespace(), entry.backup());
-      } catch (BackupFailure | SdkException | io.fabric8.kubernetes.client.KubernetesClientException e) {
+      } catch (BackupFailure | SdkException | io.fabric8.kubernetes.client.KubernetesClientException | IOException e) {
         log.warn("journal: backup {}/{}: the cluster is resumed, but the bucket or records could not be settled yet: {}",
             entry.hubNamespace(), entry.backup(), e.getMessage());
       }
     }
+  }
+
+  /** Writes Completed from the manifest in the bucket, for a backup whose own Completed write was lost. */
+  private void completeFromManifest(String ns, String name, StoreConnector.Connection store, BackupLayout layout)
+      throws java.io.IOException {
+    BackupManifest m = store.catalog().read(layout);
+    HostedClusterBackup record = records.get(ns, name);
+    if (record == null || record.getStatus() != null && record.getStatus().phase == Phase.Completed) {
+      return;
+    }
+    HostedClusterBackupStatus done = io.flotilla.agent.storage.CatalogReconciliation.status(store.spec().bucket, layout,
+        m, record.getMetadata().getGeneration(), clock.instant());
+    HostedClusterBackupStatus before = record.getStatus();
+    if (before != null) {
+      done.executor = before.executor;
+      done.pausedAt = before.pausedAt;
+      done.resumedAt = before.resumedAt;
+      done.pauseWindow = before.pauseWindow;
+    }
+    records.setStatus(ns, name, done);
+    log.info("backup {}/{} was committed at {} before the agent stopped; recorded Completed from its manifest", ns, name,
+        layout.folder());
   }
 
   /** Runs the backup to an end state on the hub. Never throws; failures end up in status. */
@@ -138,8 +180,63 @@ public final class BackupExecutor {
           "Backup is running", backup.getMetadata().getGeneration(), startedAt);
     });
     records.event(backup, "Normal", "BackupStarted", "Backing up hosted cluster " + backup.getSpec().hostedCluster);
+    Result result;
     try {
-      Result result = run(backup);
+      result = run(backup);
+    } catch (BackupFailure f) {
+      fail(backup, f.reason(), f.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      log.warn("backup {}/{} failed unexpectedly", ns, name, e);
+      fail(backup, "InternalError", e.getClass().getSimpleName() + ": " + StoreConnector.firstLine(e.getMessage()));
+      return;
+    }
+    // Committed: from here on the backup is good whatever the hub says, so it is never recorded Failed (retention
+    // would then be free to delete it). The Completed write is retried; should it still fail, the journal keeps the
+    // folder and the next recovery records Completed from the manifest.
+    recordCompleted(backup, result);
+  }
+
+  private void recordCompleted(HostedClusterBackup backup, Result result) {
+    String ns = backup.getMetadata().getNamespace();
+    String name = backup.getMetadata().getName();
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < COMPLETED_WRITE_ATTEMPTS; attempt++) {
+      try {
+        writeCompleted(backup, result);
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+        log.debug("backup {}/{}: Completed status not written yet (attempt {}): {}", ns, name, attempt + 1,
+            e.getMessage());
+        sleepQuietly(Duration.ofMillis(500L << Math.min(attempt, 4)));
+      }
+    }
+    log.warn("backup {}/{} is committed in {} but its Completed status could not be written ({}); the agent records "
+        + "it from the manifest when it next recovers its journal", ns, name, result.folder,
+        StoreConnector.firstLine(last.getMessage()));
+    try {
+      journal.write(BackupJournal.Entry.start(ns, name, backup.getSpec().hostedCluster.namespace,
+          backup.getSpec().hostedCluster.name, backup.getSpec().store, result.folder));
+    } catch (RuntimeException e) {
+      log.warn("backup {}/{}: could not note it in the journal either: {}", ns, name, e.getMessage());
+    }
+  }
+
+  private static final int COMPLETED_WRITE_ATTEMPTS = 6;
+
+  private static void sleepQuietly(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void writeCompleted(HostedClusterBackup backup, Result result) {
+    String ns = backup.getMetadata().getNamespace();
+    String name = backup.getMetadata().getName();
+    {
       Instant completedAt = clock.instant();
       records.updateStatus(ns, name, s -> {
         s.phase = Phase.Completed;
@@ -163,11 +260,6 @@ public final class BackupExecutor {
       log.info("backup {}/{} of {} completed: {} raw bytes, {} stored, revision {}, paused {} ms", ns, name,
           backup.getSpec().hostedCluster, result.snapshot.rawBytes(), result.snapshot.storedBytes(),
           result.state.revision(), result.pauseWindow.toMillis());
-    } catch (BackupFailure f) {
-      fail(backup, f.reason(), f.getMessage());
-    } catch (RuntimeException e) {
-      log.warn("backup {}/{} failed unexpectedly", ns, name, e);
-      fail(backup, "InternalError", e.getClass().getSimpleName() + ": " + StoreConnector.firstLine(e.getMessage()));
     }
   }
 
@@ -198,6 +290,30 @@ public final class BackupExecutor {
     if (hcRef == null || hcRef.namespace == null || hcRef.name == null) {
       throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.hostedCluster needs namespace and name");
     }
+    try (HostedClusterLocks.Lock lock = lock(backup, hcRef)) {
+      return runLocked(backup, hcRef, maxPause);
+    }
+  }
+
+  /**
+   * The hosted cluster's lock, shared with every other piece of work that pauses or restores it (io.flotilla.agent.work):
+   * waits for the holder, saying so in the record's {@code Waiting} condition.
+   */
+  private HostedClusterLocks.Lock lock(HostedClusterBackup backup, NamespacedName hcRef) throws BackupFailure {
+    try {
+      return RecordLocks.lock(work, records, backup, hcRef, s -> s.conditions, clock);
+    } catch (HostedClusterLocks.Busy e) {
+      throw new BackupFailure(RecordLocks.REASON_BUSY, e.getMessage() + "; nothing was paused");
+    } catch (StopSignal.Stopped e) {
+      throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped before the backup started; nothing was "
+          + "paused");
+    }
+  }
+
+  private Result runLocked(HostedClusterBackup backup, NamespacedName hcRef, Duration maxPause) throws BackupFailure {
+    String ns = backup.getMetadata().getNamespace();
+    String name = backup.getMetadata().getName();
+    HostedClusterBackupSpec spec = backup.getSpec();
     HostedCluster hc = local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name).get();
     if (hc == null) {
       throw new BackupFailure(BackupFailure.HOSTED_CLUSTER_NOT_FOUND, "HostedCluster " + hcRef + " does not exist on "
@@ -229,21 +345,36 @@ public final class BackupExecutor {
       Instant pausedAt = null;
       Instant resumedAt = null;
       boolean committed = false;
+      List<String> keptTheirs = new java.util.ArrayList<>();
       try {
         // ---- pause: journal first, so a crash right after the write is still undone
+        if (work.stop().requested()) {
+          throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped before the backup paused " + hcRef
+              + "; nothing was paused");
+        }
         status(ns, name, "Pausing", null, dbSize);
         List<NodePool> nodePools = pauser.nodePoolsOf(hc);
         plan = PausePlan.plan(HostedClusterPauser.currentPause(hc, nodePools), clock.instant(), maxPause);
         entry = entry.paused(plan);
         journal.write(entry);
         pausedAt = clock.instant();
-        pauser.pause(plan);
+        try {
+          pauser.pause(plan);
+        } catch (HostedClusterPauser.Conflict c) {
+          throw new BackupFailure(BackupFailure.PAUSE_CONFLICT, c.getMessage() + "; the backup was not taken and what "
+              + "it had paused was put back");
+        }
         if (Boolean.TRUE.equals(spec.quiesceAPIServers)) {
           Map<String, Integer> replicas = pauser.apiServerReplicas(cpNs);
           entry = entry.quiesced(cpNs, replicas);
           journal.write(entry);
-          pauser.scaleToZero(cpNs, replicas.keySet());
           quiesced = replicas;
+          try {
+            pauser.scaleToZero(cpNs, replicas);
+          } catch (HostedClusterPauser.Conflict c) {
+            throw new BackupFailure(BackupFailure.PAUSE_CONFLICT, c.getMessage() + "; the backup was not taken and "
+                + "what it had changed was put back");
+          }
         }
         String deadline = plan.deadline();
         Instant pausedAtFinal = pausedAt;
@@ -265,6 +396,10 @@ public final class BackupExecutor {
               metered(new EtcdSnapshotSource(etcd), progress), layout.snapshotKey(codec, store.encryption()),
               BackupLayout.SNAPSHOT_ROLE, stored -> { }));
         } catch (InterruptedIOException e) {
+          if (work.stop().requested()) {
+            throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped during the snapshot (SIGTERM); "
+                + hcRef + " was resumed and the partial upload aborted");
+          }
           throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the snapshot");
         } catch (IOException | SdkException e) {
           boolean upload = isUploadFailure(e);
@@ -292,7 +427,7 @@ public final class BackupExecutor {
 
         // ---- resume before the commit: the data is captured, the cluster should not wait on the bucket
         status(ns, name, "Resuming", snapshot.rawBytes(), dbSize);
-        resume(cpNs, plan, quiesced);
+        keptTheirs.addAll(resume(cpNs, plan, quiesced));
         resumedAt = clock.instant();
         journal.write(entry.resumed());
 
@@ -317,7 +452,7 @@ public final class BackupExecutor {
       } finally {
         if (resumedAt == null && plan != null) {
           try {
-            resume(cpNs, plan, quiesced);
+            keptTheirs.addAll(resume(cpNs, plan, quiesced));
             resumedAt = clock.instant();
           } catch (RuntimeException e) {
             log.warn("backup {}/{}: could not resume {} (pausedUntil deadline {} still ends the pause): {}", ns, name,
@@ -334,8 +469,14 @@ public final class BackupExecutor {
             s.resumedAt = Time.format(r);
             s.pauseWindow = io.flotilla.api.common.Durations.formatMillis(Duration.between(p, r));
             Conditions.set(s.conditions, HostedClusterBackup.CONDITION_PAUSED, Conditions.FALSE, "Resumed",
-                "Paused for " + Duration.between(p, r).toMillis() + " ms", backup.getMetadata().getGeneration(), r);
+                "Paused for " + Duration.between(p, r).toMillis() + " ms" + (keptTheirs.isEmpty() ? ""
+                    : "; left as changed by someone else meanwhile: " + String.join(", ", keptTheirs)),
+                backup.getMetadata().getGeneration(), r);
           });
+          if (!keptTheirs.isEmpty()) {
+            records.event(backup, "Normal", "PauseChangedMeanwhile", "Left as changed by someone else while paused: "
+                + String.join(", ", keptTheirs));
+          }
         }
         if (plan == null || resumedAt != null) {
           journal.remove(ns, name);
@@ -345,11 +486,13 @@ public final class BackupExecutor {
   }
 
   /** Undoes the quiesce, then the pause (HyperShift would otherwise scale the API servers while we restore them). */
-  void resume(String cpNs, PausePlan plan, Map<String, Integer> quiesced) {
+  List<String> resume(String cpNs, PausePlan plan, Map<String, Integer> quiesced) {
+    List<String> keptTheirs = new java.util.ArrayList<>();
     if (!quiesced.isEmpty()) {
-      pauser.unquiesce(cpNs, quiesced);
+      keptTheirs.addAll(pauser.unquiesce(cpNs, quiesced));
     }
-    pauser.resume(plan);
+    keptTheirs.addAll(pauser.resume(plan));
+    return keptTheirs;
   }
 
   /** Removes what a failed backup wrote: no manifest was written, so these objects are not a backup. */
@@ -484,6 +627,7 @@ public final class BackupExecutor {
             limiter.acquire(n);
           }
         }
+        work.stop().check("backup snapshot");
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedIOException("backup interrupted");
         }

@@ -21,6 +21,10 @@ public final class BackupFailure extends Exception {
   public static final String COMMIT_FAILED = "CommitFailed";
   public static final String AGENT_RESTARTED = "AgentRestarted";
   public static final String INTERRUPTED = "Interrupted";
+  /** The agent was asked to stop (SIGTERM) and undid the backup: hosted cluster resumed, upload aborted. */
+  public static final String AGENT_STOPPED = "AgentStopped";
+  /** Someone changed a field the backup was about to pause between its read and its write: theirs is kept. */
+  public static final String PAUSE_CONFLICT = "PauseConflict";
 
   private final String reason;
 

@@ -75,6 +75,25 @@ public final class HoldPlan {
       return this == PAUSED_ANNOTATION ? Cluster.PAUSED_ANNOTATION : null;
     }
 
+    /** The field's JSON Pointer (RFC 6901) in the object, for a JSON Patch. */
+    public String jsonPointer() {
+      return switch (this) {
+        case PAUSED_UNTIL -> "/spec/pausedUntil";
+        case REPLICAS -> "/spec/replicas";
+        case CAPI_PAUSED -> "/spec/paused";
+        case PAUSED_ANNOTATION -> "/metadata/annotations/" + Cluster.PAUSED_ANNOTATION.replace("~", "~0").replace("/", "~1");
+      };
+    }
+
+    /** A value as {@link SavedValue} spells it, typed as the field is in JSON. */
+    public Object jsonValue(String value) {
+      return switch (this) {
+        case REPLICAS -> Integer.valueOf(value);
+        case CAPI_PAUSED -> Boolean.valueOf(value);
+        case PAUSED_UNTIL, PAUSED_ANNOTATION -> value;
+      };
+    }
+
     /**
      * The JSON merge patch that sets this spec field to {@code value}; null removes the field. An annotation is not
      * written this way (see {@link ManagementObjects#setAnnotation}).

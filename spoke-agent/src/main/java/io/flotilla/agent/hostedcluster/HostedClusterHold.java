@@ -15,6 +15,10 @@ import io.flotilla.api.foreign.agent.AgentMachine;
 import io.flotilla.api.foreign.capi.Cluster;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.NodePool;
+import io.flotilla.agent.work.AgentWork;
+import io.flotilla.agent.work.HostedClusterLocks;
+import io.flotilla.agent.work.RecordLocks;
+import io.flotilla.agent.work.StopSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +52,12 @@ public final class HostedClusterHold {
   private final HubRecords<HostedClusterPause, HostedClusterPauseStatus> records;
   private final Clock clock;
   private final String cluster;
+  private final AgentWork work;
 
+  /** @param work the agent's per-hosted-cluster locks and stop signal: taking and releasing a hold is locked work */
   public HostedClusterHold(ManagementObjects objects, HostedClusterPauser pauser,
-      HubRecords<HostedClusterPause, HostedClusterPauseStatus> records, Clock clock, String cluster) {
+      HubRecords<HostedClusterPause, HostedClusterPauseStatus> records, Clock clock, String cluster, AgentWork work) {
+    this.work = Objects.requireNonNull(work);
     this.objects = Objects.requireNonNull(objects);
     this.pauser = Objects.requireNonNull(pauser);
     this.records = Objects.requireNonNull(records);
@@ -71,10 +78,39 @@ public final class HostedClusterHold {
    * @return false when the hold failed (the record says why)
    */
   public boolean hold(HostedClusterPause record) {
-    try {
-      return takeHold(record);
-    } catch (RuntimeException e) {
-      note(record, HostedClusterPause.CONDITION_PAUSED, REASON_HOLD_FAILED, e);
+    return locked(record, HostedClusterPause.CONDITION_PAUSED, () -> {
+      try {
+        return takeHold(record);
+      } catch (RuntimeException e) {
+        note(record, HostedClusterPause.CONDITION_PAUSED, REASON_HOLD_FAILED, e);
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Runs a hold's or a release's change under the hosted cluster's lock (io.flotilla.agent.work): a backup running on
+   * the same hosted cluster finishes and puts back what it paused first, so the hold records the real values. A record
+   * without a hosted cluster needs no lock (it fails as InvalidSpec).
+   */
+  private boolean locked(HostedClusterPause record, String condition, java.util.function.BooleanSupplier change) {
+    NamespacedName ref = record.getSpec() == null ? null : record.getSpec().hostedCluster;
+    if (ref == null || ref.namespace == null || ref.name == null) {
+      return change.getAsBoolean();
+    }
+    try (HostedClusterLocks.Lock lock = RecordLocks.lock(work, records, record, ref, s -> s.conditions, clock)) {
+      return change.getAsBoolean();
+    } catch (HostedClusterLocks.Busy e) {
+      Instant now = clock.instant();
+      Long generation = record.getMetadata().getGeneration();
+      String message = e.getMessage() + "; retried when the record changes or the agent restarts";
+      records.updateStatus(record.getMetadata().getNamespace(), record.getMetadata().getName(),
+          s -> Conditions.set(s.conditions, condition, Conditions.FALSE, RecordLocks.REASON_BUSY, message, generation, now));
+      records.event(record, "Warning", RecordLocks.REASON_BUSY, message);
+      return false;
+    } catch (StopSignal.Stopped e) {
+      log.info("hold {}/{}: the agent is stopping; the next agent process takes it up", record.getMetadata().getNamespace(),
+          record.getMetadata().getName());
       return false;
     }
   }
@@ -162,12 +198,14 @@ public final class HostedClusterHold {
    * @return false when a value could not be put back (the record says why)
    */
   public boolean release(HostedClusterPause record) {
-    try {
-      return releaseHold(record);
-    } catch (RuntimeException e) {
-      note(record, HostedClusterPause.CONDITION_RELEASED, HostedClusterPause.REASON_RELEASE_FAILED, e);
-      return false;
-    }
+    return locked(record, HostedClusterPause.CONDITION_RELEASED, () -> {
+      try {
+        return releaseHold(record);
+      } catch (RuntimeException e) {
+        note(record, HostedClusterPause.CONDITION_RELEASED, HostedClusterPause.REASON_RELEASE_FAILED, e);
+        return false;
+      }
+    });
   }
 
   private boolean releaseHold(HostedClusterPause record) {
@@ -339,43 +377,21 @@ public final class HostedClusterHold {
 
   /** A field's current value as {@link SavedValue} spells it; null when absent. */
   static String valueOf(HasMetadata o, HoldPlan.Field field) {
-    return switch (field) {
-      case PAUSED_UNTIL -> o instanceof HostedCluster hc ? (hc.getSpec() == null ? null : hc.getSpec().pausedUntil)
-          : o instanceof NodePool np ? (np.getSpec() == null ? null : np.getSpec().pausedUntil)
-          : unsupported(o, field);
-      case REPLICAS -> o instanceof Deployment d
-          ? (d.getSpec() == null || d.getSpec().getReplicas() == null ? null : String.valueOf(d.getSpec().getReplicas()))
-          : unsupported(o, field);
-      case CAPI_PAUSED -> o instanceof Cluster c
-          ? (c.getSpec() == null || c.getSpec().paused == null ? null : String.valueOf(c.getSpec().paused))
-          : unsupported(o, field);
-      case PAUSED_ANNOTATION -> ManagementObjects.annotation(o, Cluster.PAUSED_ANNOTATION);
-    };
+    return ManagementObjects.value(o, field);
   }
 
-  private static String unsupported(HasMetadata o, HoldPlan.Field field) {
-    throw new IllegalArgumentException(field.path() + " is not a field of " + o.getKind());
-  }
-
-  /** Writes the hold's value unless the field already has it; an object that is gone is skipped. */
+  /**
+   * Writes the hold's value where the field still has the recorded one (compare-and-set); an object that is gone is
+   * skipped. A field someone changed since the record was written is theirs: the hold stops and is undone.
+   */
   private void apply(SavedValue v, String value) {
-    HoldPlan.Field field = HoldPlan.fieldOf(v);
-    HasMetadata o = objects.get(v.kind, v.namespace, v.name);
-    if (o == null) {
-      log.info("hold: {} is gone; skipping it", HoldPlan.describe(v));
-      return;
-    }
-    if (!Objects.equals(valueOf(o, field), value)) {
-      write(v, value);
-    }
-  }
-
-  private void write(SavedValue v, String value) {
-    HoldPlan.Field field = HoldPlan.fieldOf(v);
-    if (field.annotation() != null) {
-      objects.setAnnotation(v.kind, v.namespace, v.name, field.annotation(), value);
-    } else {
-      objects.mergePatch(v.kind, v.namespace, v.name, field.mergePatch(value));
+    ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, HoldPlan.fieldOf(v), v.value,
+        value);
+    switch (r.swap()) {
+      case GONE -> log.info("hold: {} is gone; skipping it", HoldPlan.describe(v));
+      case CHANGED -> throw new IllegalStateException(HoldPlan.describe(v) + " changed to '" + r.found()
+          + "' since the hold recorded it; theirs is kept");
+      case WRITTEN, ALREADY -> { }
     }
   }
 
@@ -407,8 +423,17 @@ public final class HostedClusterHold {
       String now = o == null ? null : valueOf(o, field);
       switch (HoldPlan.release(v, o != null, now)) {
         case PUT_BACK -> {
-          write(v, v.value);
-          putBack++;
+          ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, field, field.held(),
+              v.value);
+          switch (r.swap()) {
+            case WRITTEN -> putBack++;
+            case ALREADY -> already++;
+            case GONE -> gone++;
+            case CHANGED -> {
+              changed.add(HoldPlan.describe(v) + " = " + r.found());
+              log.info("release: {} changed to '{}' just now; leaving it", HoldPlan.describe(v), r.found());
+            }
+          }
         }
         case ALREADY_BACK -> already++;
         case GONE -> gone++;

@@ -38,9 +38,9 @@ public final class HostedClusterPauseController implements AutoCloseable {
     this.records = new HubRecords<>(hub, HostedClusterPause.class, HostedClusterPauseStatus::new,
         HostedClusterPause.RELEASE_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.hold = new HostedClusterHold(new ManagementObjects(local), new HostedClusterPauser(local), records, clock,
-        config.clusterName());
+        config.clusterName(), config.work());
     // Look again once a task ends: a release or a delete may have arrived while the hold was being taken.
-    this.work = new RecordWork("pause-" + config.clusterName(), config.backup().concurrency(), key -> {
+    this.work = new RecordWork("pause-" + config.clusterName(), config.backup().concurrency(), config.work(), key -> {
       String[] parts = key.split("/", 2);
       HostedClusterPause now = records.get(parts[0], parts[1]);
       if (now != null) {

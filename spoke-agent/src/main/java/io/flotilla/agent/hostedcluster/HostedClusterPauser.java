@@ -1,16 +1,14 @@
 package io.flotilla.agent.hostedcluster;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.NodePool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,20 +16,33 @@ import java.util.Objects;
 
 /**
  * Carries out a {@link PausePlan} and the optional API-server quiesce on the management cluster, and undoes both.
- * Every write is a JSON merge patch of one scalar field, so it never races with HyperShift's status writes.
+ * Every write is a compare-and-set of one field ({@link ManagementObjects#compareAndSet}): it happens only while the
+ * field still has the value the plan read, so a change a person or HyperShift makes in between wins. Pausing and
+ * quiescing report such a change as a {@link Conflict} (the backup stops and undoes what it did); resuming leaves the
+ * changed field as it is and returns it, so the backup can say so.
  */
 public final class HostedClusterPauser {
   private static final Logger log = LoggerFactory.getLogger(HostedClusterPauser.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The etcd writers the etcd-backup procedure scales down (hypershift.md §1.2 step 2), in that order. */
   public static final List<String> API_SERVERS = List.of("kube-apiserver", "openshift-apiserver",
       "openshift-oauth-apiserver");
 
-  private final KubernetesClient local;
+  /** A field changed between the plan's read and our write; theirs is kept. */
+  public static final class Conflict extends RuntimeException {
+    public Conflict(String message) {
+      super(message);
+    }
+  }
+
+  private final ManagementObjects objects;
+
+  public HostedClusterPauser(ManagementObjects objects) {
+    this.objects = Objects.requireNonNull(objects);
+  }
 
   public HostedClusterPauser(KubernetesClient local) {
-    this.local = Objects.requireNonNull(local);
+    this(new ManagementObjects(local));
   }
 
   public static String key(HasMetadata object) {
@@ -40,7 +51,7 @@ public final class HostedClusterPauser {
 
   /** The NodePools of a HostedCluster: same namespace, {@code spec.clusterName} naming it. */
   public List<NodePool> nodePoolsOf(HostedCluster hc) {
-    return local.resources(NodePool.class).inNamespace(hc.getMetadata().getNamespace()).list().getItems().stream()
+    return objects.list(NodePool.class, hc.getMetadata().getNamespace()).stream()
         .filter(np -> np.getSpec() != null && hc.getMetadata().getName().equals(np.getSpec().clusterName))
         .sorted(java.util.Comparator.comparing(np -> np.getMetadata().getName()))
         .toList();
@@ -56,30 +67,43 @@ public final class HostedClusterPauser {
     return current;
   }
 
-  /** Writes the plan's deadline on every object it pauses. */
+  /**
+   * Writes the plan's deadline on every object it pauses, each only while it still has the value the plan recorded.
+   *
+   * @throws Conflict a {@code pausedUntil} changed since the plan read it (objects paused before it stay paused for
+   *                  the caller's resume to undo)
+   */
   public void pause(PausePlan plan) {
     for (String key : plan.objectsToPause()) {
-      setPausedUntil(key, plan.deadline());
+      String[] k = key.split("/", 3);
+      String expected = plan.restoreFor(key).orElseThrow().value();
+      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HoldPlan.Field.PAUSED_UNTIL, expected,
+          plan.deadline());
+      if (r.swap() == ManagementObjects.Swap.CHANGED) {
+        throw new Conflict(describe(key) + " spec.pausedUntil changed from '" + expected + "' to '" + r.found()
+            + "' while the backup was pausing it");
+      }
     }
   }
 
   /**
-   * Undoes {@link #pause}: each object gets its previous value back, unless someone changed {@code pausedUntil}
-   * after we set it (then theirs wins) or the object is gone.
+   * Undoes {@link #pause}: each object gets its previous value back while it still has our deadline; one someone changed
+   * since keeps theirs, one that is gone is skipped.
+   *
+   * @return the objects left as someone else changed them ("HostedCluster clusters/hc-1 = true")
    */
-  public void resume(PausePlan plan) {
+  public List<String> resume(PausePlan plan) {
+    List<String> keptTheirs = new ArrayList<>();
     for (String key : plan.objectsToPause()) {
-      HasMetadata current = get(key);
-      if (current == null) {
-        continue;
+      String[] k = key.split("/", 3);
+      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HoldPlan.Field.PAUSED_UNTIL,
+          plan.deadline(), plan.restoreFor(key).orElseThrow().value());
+      if (r.swap() == ManagementObjects.Swap.CHANGED) {
+        log.info("{}: pausedUntil changed to '{}' since the backup paused it; leaving it", key, r.found());
+        keptTheirs.add(describe(key) + " spec.pausedUntil = " + r.found());
       }
-      String now = pausedUntilOf(current);
-      if (!plan.deadline().equals(now)) {
-        log.info("{}: pausedUntil changed to '{}' since the backup paused it; leaving it", key, now);
-        continue;
-      }
-      setPausedUntil(key, plan.restoreFor(key).orElseThrow().value());
     }
+    return keptTheirs;
   }
 
   /**
@@ -89,7 +113,7 @@ public final class HostedClusterPauser {
   public Map<String, Integer> apiServerReplicas(String controlPlaneNamespace) {
     Map<String, Integer> replicas = new LinkedHashMap<>();
     for (String name : API_SERVERS) {
-      Deployment d = local.apps().deployments().inNamespace(controlPlaneNamespace).withName(name).get();
+      Deployment d = objects.get(Deployment.class, controlPlaneNamespace, name);
       Integer r = d == null || d.getSpec() == null ? null : d.getSpec().getReplicas();
       if (r != null && r > 0) {
         replicas.put(name, r);
@@ -98,58 +122,44 @@ public final class HostedClusterPauser {
     return replicas;
   }
 
-  /** Scales the named deployments to zero (the quiesce). */
-  public void scaleToZero(String controlPlaneNamespace, java.util.Collection<String> deployments) {
-    for (String name : deployments) {
-      scale(controlPlaneNamespace, name, 0);
-    }
-  }
-
-  /** Puts back the replica counts {@link #quiesce} recorded, for deployments still at zero. */
-  public void unquiesce(String controlPlaneNamespace, Map<String, Integer> previous) {
-    previous.forEach((name, replicas) -> {
-      Deployment d = local.apps().deployments().inNamespace(controlPlaneNamespace).withName(name).get();
-      if (d != null && d.getSpec() != null && Objects.equals(d.getSpec().getReplicas(), 0)) {
-        scale(controlPlaneNamespace, name, replicas);
+  /**
+   * Scales the recorded deployments to zero (the quiesce), each only while it has the replicas recorded.
+   *
+   * @throws Conflict a deployment was scaled by someone else since it was read
+   */
+  public void scaleToZero(String controlPlaneNamespace, Map<String, Integer> recorded) {
+    recorded.forEach((name, replicas) -> {
+      ManagementObjects.SwapResult r = objects.compareAndSet("Deployment", controlPlaneNamespace, name,
+          HoldPlan.Field.REPLICAS, String.valueOf(replicas), "0");
+      if (r.swap() == ManagementObjects.Swap.CHANGED) {
+        throw new Conflict("Deployment " + controlPlaneNamespace + "/" + name + " was scaled from " + replicas + " to "
+            + r.found() + " while the backup was quiescing it");
       }
     });
   }
 
-  private void scale(String namespace, String name, int replicas) {
-    local.apps().deployments().inNamespace(namespace).withName(name)
-        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":" + replicas + "}}");
+  /**
+   * Puts back the replica counts {@link #scaleToZero} recorded, for deployments still at zero.
+   *
+   * @return the deployments left as someone else scaled them
+   */
+  public List<String> unquiesce(String controlPlaneNamespace, Map<String, Integer> previous) {
+    List<String> keptTheirs = new ArrayList<>();
+    previous.forEach((name, replicas) -> {
+      ManagementObjects.SwapResult r = objects.compareAndSet("Deployment", controlPlaneNamespace, name,
+          HoldPlan.Field.REPLICAS, "0", String.valueOf(replicas));
+      if (r.swap() == ManagementObjects.Swap.CHANGED) {
+        log.info("Deployment {}/{}: replicas changed to {} since the quiesce; leaving it", controlPlaneNamespace, name,
+            r.found());
+        keptTheirs.add("Deployment " + controlPlaneNamespace + "/" + name + " spec.replicas = " + r.found());
+      }
+    });
+    return keptTheirs;
   }
 
-  private void setPausedUntil(String key, String value) {
-    String[] parts = key.split("/", 3);
-    String patch;
-    try {
-      patch = "{\"spec\":{\"pausedUntil\":" + (value == null ? "null" : JSON.writeValueAsString(value)) + "}}";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-    resourceFor(parts[0]).inNamespace(parts[1]).withName(parts[2]).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-  }
-
-  private HasMetadata get(String key) {
-    String[] parts = key.split("/", 3);
-    return resourceFor(parts[0]).inNamespace(parts[1]).withName(parts[2]).get();
-  }
-
-  private static String pausedUntilOf(HasMetadata object) {
-    if (object instanceof HostedCluster hc) {
-      return hc.getSpec() == null ? null : hc.getSpec().pausedUntil;
-    }
-    NodePool np = (NodePool) object;
-    return np.getSpec() == null ? null : np.getSpec().pausedUntil;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private io.fabric8.kubernetes.client.dsl.MixedOperation<HasMetadata, ?, io.fabric8.kubernetes.client.dsl.Resource<HasMetadata>> resourceFor(String kind) {
-    return switch (kind) {
-      case "HostedCluster" -> (io.fabric8.kubernetes.client.dsl.MixedOperation) local.resources(HostedCluster.class);
-      case "NodePool" -> (io.fabric8.kubernetes.client.dsl.MixedOperation) local.resources(NodePool.class);
-      default -> throw new IllegalArgumentException("not a pausable kind: " + kind);
-    };
+  /** "HostedCluster clusters/hc-1" for the key "HostedCluster/clusters/hc-1". */
+  private static String describe(String key) {
+    String[] k = key.split("/", 3);
+    return ManagementObjects.describe(k[0], k[1], k[2]);
   }
 }

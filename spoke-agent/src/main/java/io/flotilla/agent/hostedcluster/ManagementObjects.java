@@ -179,6 +179,88 @@ public final class ManagementObjects {
     throw new IllegalStateException("could not remove the finalizers of " + describe(o) + ": it keeps changing");
   }
 
+  /** What a {@link #compareAndSet} found and did. */
+  public enum Swap {
+    /** The field had the expected value and now has the new one. */
+    WRITTEN,
+    /** The field already had the new value: nothing to write. */
+    ALREADY,
+    /** The field had neither: someone else changed it between our read and our write, and theirs is kept. */
+    CHANGED,
+    /** The object does not exist. */
+    GONE
+  }
+
+  /** The outcome of a {@link #compareAndSet}, with the value found when it was {@link Swap#CHANGED}. */
+  public record SwapResult(Swap swap, String found) {}
+
+  /**
+   * Sets one field of one object from {@code expected} to {@code value} (null = absent), and only then: the read and the
+   * write are tied by the resource-version precondition ({@link JsonPatches#unchangedSince}), so a change a person or
+   * HyperShift makes in between is never overwritten. A conflict on another field (a status write) is re-read and
+   * retried. This is the one way pause bookkeeping (a backup's pause and quiesce, a migration's hold) writes.
+   */
+  public SwapResult compareAndSet(String kind, String namespace, String name, HoldPlan.Field field, String expected,
+      String value) {
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      HasMetadata current = get(kind, namespace, name);
+      if (current == null) {
+        return new SwapResult(Swap.GONE, null);
+      }
+      String found = value(current, field);
+      if (Objects.equals(found, value)) {
+        return new SwapResult(Swap.ALREADY, found);
+      }
+      if (!Objects.equals(found, expected)) {
+        return new SwapResult(Swap.CHANGED, found);
+      }
+      List<Map<String, Object>> ops = new java.util.ArrayList<>();
+      ops.add(JsonPatches.unchangedSince(current));
+      if (value == null) {
+        ops.add(Map.of("op", "remove", "path", field.jsonPointer()));
+      } else if (field.annotation() != null && current.getMetadata().getAnnotations() == null) {
+        ops.add(Map.of("op", "add", "path", "/metadata/annotations", "value", Map.of(field.annotation(), value)));
+      } else {
+        // "add" sets a member whether or not it exists (RFC 6902 §4.1)
+        ops.add(Map.of("op", "add", "path", field.jsonPointer(), "value", field.jsonValue(value)));
+      }
+      try {
+        local.resources(kind(kind)).inNamespace(namespace).withName(name)
+            .patch(PatchContext.of(PatchType.JSON), local.getKubernetesSerialization().asJson(ops));
+        return new SwapResult(Swap.WRITTEN, found);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return new SwapResult(Swap.GONE, null);
+        }
+        if (e.getCode() != 409) {
+          throw e;
+        }
+      }
+    }
+    throw new IllegalStateException("could not set " + field.path() + " of " + describe(kind, namespace, name)
+        + ": the object keeps changing");
+  }
+
+  /** A field's current value as {@code SavedValue} spells it; null when absent. */
+  public static String value(HasMetadata o, HoldPlan.Field field) {
+    return switch (field) {
+      case PAUSED_UNTIL -> o instanceof HostedCluster hc ? (hc.getSpec() == null ? null : hc.getSpec().pausedUntil)
+          : o instanceof NodePool np ? (np.getSpec() == null ? null : np.getSpec().pausedUntil)
+          : unsupported(o, field);
+      case REPLICAS -> o instanceof Deployment d
+          ? (d.getSpec() == null || d.getSpec().getReplicas() == null ? null : String.valueOf(d.getSpec().getReplicas()))
+          : unsupported(o, field);
+      case CAPI_PAUSED -> o instanceof Cluster c
+          ? (c.getSpec() == null || c.getSpec().paused == null ? null : String.valueOf(c.getSpec().paused))
+          : unsupported(o, field);
+      case PAUSED_ANNOTATION -> annotation(o, Cluster.PAUSED_ANNOTATION);
+    };
+  }
+
+  private static String unsupported(HasMetadata o, HoldPlan.Field field) {
+    throw new IllegalArgumentException(field.path() + " is not a field of " + o.getKind());
+  }
+
   /** Deletes the object; one already gone is fine. */
   public void delete(HasMetadata o) {
     try {

@@ -1,5 +1,6 @@
 package io.flotilla.agent.hub;
 
+import io.flotilla.agent.work.AgentWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +23,17 @@ public final class RecordWork implements AutoCloseable {
   private final ExecutorService workers;
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   private final Consumer<String> afterEach;
+  private final AgentWork work;
+  private final String name;
 
-  /** @param afterEach called with the record key ("namespace/name") after each task, outside the busy set */
-  public RecordWork(String threadName, int concurrency, Consumer<String> afterEach) {
+  /**
+   * @param work      the agent's stop signal and grace budget, which {@link #close()} uses
+   * @param afterEach called with the record key ("namespace/name") after each task, outside the busy set
+   */
+  public RecordWork(String threadName, int concurrency, AgentWork work, Consumer<String> afterEach) {
     this.afterEach = afterEach;
+    this.work = java.util.Objects.requireNonNull(work, "work");
+    this.name = threadName;
     this.workers = Executors.newFixedThreadPool(concurrency, r -> {
       Thread t = new Thread(r, threadName);
       t.setDaemon(true);
@@ -38,6 +46,9 @@ public final class RecordWork implements AutoCloseable {
   }
 
   public void submit(String key, Runnable task) {
+    if (work.stop().requested()) {
+      return; // stopping: a record not started yet is left for the next agent process
+    }
     if (!active.add(key)) {
       return;
     }
@@ -63,14 +74,13 @@ public final class RecordWork implements AutoCloseable {
     }
   }
 
-  /** Interrupts running tasks (each is expected to undo what it started) and waits up to 30 s for them. */
+  /**
+   * Takes no more work, asks running tasks to stop (the agent-wide {@link AgentWork#requestStop()}: each finishes or
+   * undoes what it started, see {@code StopSignal} for why not interrupts) and waits for them within what is left of the
+   * grace budget. Only a task still running after that is interrupted, as a last resort.
+   */
   @Override
   public void close() {
-    workers.shutdownNow();
-    try {
-      workers.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    work.drain(workers, name, active);
   }
 }

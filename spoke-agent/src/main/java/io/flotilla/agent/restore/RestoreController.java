@@ -45,8 +45,8 @@ public final class RestoreController implements AutoCloseable {
       throw new UncheckedIOException("cannot start the snapshot relay", e);
     }
     this.executor = new RestoreExecutor(local, new StoreConnector(hub, local, s3), records, relay,
-        config.backup().etcd(), clock, config.backup().restoreTimeout());
-    this.work = new RecordWork("restore-" + config.clusterName(), config.backup().concurrency(), key -> { });
+        config.backup().etcd(), clock, config.backup().restoreTimeout(), config.work());
+    this.work = new RecordWork("restore-" + config.clusterName(), config.backup().concurrency(), config.work(), key -> { });
   }
 
   public synchronized void start() {

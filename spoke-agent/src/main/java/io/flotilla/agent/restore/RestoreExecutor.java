@@ -25,6 +25,11 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreSpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.agent.work.AgentWork;
+import io.flotilla.agent.work.HostedClusterLocks;
+import io.flotilla.agent.work.RecordLocks;
+import io.flotilla.agent.work.StopSignal;
+import io.flotilla.api.common.NamespacedName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -67,10 +72,13 @@ public final class RestoreExecutor {
   private final EtcdAccess etcd;
   private final Clock clock;
   private final Duration restoreTimeout;
+  private final AgentWork work;
 
+  /** @param work the agent's per-hosted-cluster locks and stop signal (io.flotilla.agent.work) */
   public RestoreExecutor(KubernetesClient local, StoreConnector stores,
       HubRecords<HostedClusterRestore, HostedClusterRestoreStatus> records, SnapshotRelay relay, EtcdAccess etcd,
-      Clock clock, Duration restoreTimeout) {
+      Clock clock, Duration restoreTimeout, AgentWork work) {
+    this.work = Objects.requireNonNull(work);
     this.local = Objects.requireNonNull(local);
     this.stores = Objects.requireNonNull(stores);
     this.records = Objects.requireNonNull(records);
@@ -199,6 +207,28 @@ public final class RestoreExecutor {
           .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
       String hcNs = hcObject.getMetadata().getNamespace();
       String hcName = hcObject.getMetadata().getName();
+      try (HostedClusterLocks.Lock lock = lock(restore, new NamespacedName(hcNs, hcName))) {
+        return restoreLocked(restore, store, manifest, folder, reader, resources, hcObject, hcNs, hcName);
+      }
+    }
+  }
+
+  private HostedClusterLocks.Lock lock(HostedClusterRestore restore, NamespacedName hc) throws BackupFailure {
+    try {
+      return RecordLocks.lock(work, records, restore, hc, s -> s.conditions, clock);
+    } catch (HostedClusterLocks.Busy e) {
+      throw new BackupFailure(RecordLocks.REASON_BUSY, e.getMessage() + "; nothing was created");
+    } catch (StopSignal.Stopped e) {
+      throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped before the restore created anything");
+    }
+  }
+
+  private HostedClusterRestoreStatus.Verification restoreLocked(HostedClusterRestore restore,
+      StoreConnector.Connection store, BackupManifest manifest, String folder, SnapshotReader reader,
+      ResourceArchive resources, GenericKubernetesResource hcObject, String hcNs, String hcName) throws BackupFailure {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    {
       if (local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).get() != null) {
         throw new BackupFailure("HostedClusterExists", "HostedCluster " + hcNs + "/" + hcName + " already exists on this"
             + " cluster; restoreSnapshotURL can only be set when it is created");
@@ -274,17 +304,38 @@ public final class RestoreExecutor {
   private void awaitCondition(String hcNs, String hcName, String type, String failureReason) throws BackupFailure {
     boolean restoreStep = HostedCluster.ETCD_SNAPSHOT_RESTORED.equals(type);
     HostedCluster hc;
+    // One watch; the wait is sliced so a stop request (SIGTERM) is seen within a second.
+    java.util.concurrent.CompletableFuture<List<HostedCluster>> reached = local.resources(HostedCluster.class)
+        .inNamespace(hcNs).withName(hcName).informOnCondition(items -> items.stream().anyMatch(h -> {
+          String status = h.getStatus() == null ? null : Conditions.statusOf(h.getStatus().conditions, type);
+          return Conditions.TRUE.equals(status) || (restoreStep && Conditions.FALSE.equals(status));
+        }));
+    long until = System.nanoTime() + restoreTimeout.toNanos();
     try {
-      hc = local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).waitUntilCondition(h -> {
-        String status = h == null || h.getStatus() == null ? null : Conditions.statusOf(h.getStatus().conditions, type);
-        return Conditions.TRUE.equals(status) || (restoreStep && Conditions.FALSE.equals(status));
-      }, restoreTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (KubernetesClientException e) {
-      if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
-        throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the restore");
+      while (true) {
+        if (work.stop().requested()) {
+          throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped (SIGTERM) while HostedCluster " + hcNs
+              + "/" + hcName + " was being restored; its snapshot URL is gone with it. Delete the partially restored "
+              + "HostedCluster and restore again (a migration rolls back or waits for its operator)");
+        }
+        try {
+          hc = reached.get(1, TimeUnit.SECONDS).get(0);
+          break;
+        } catch (java.util.concurrent.TimeoutException e) {
+          if (System.nanoTime() > until) {
+            throw new BackupFailure(failureReason, "HostedCluster " + hcNs + "/" + hcName + " did not report " + type
+                + "=True within " + restoreTimeout.toMinutes() + " min");
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new BackupFailure(failureReason, "watching HostedCluster " + hcNs + "/" + hcName + " failed: "
+              + StoreConnector.firstLine(String.valueOf(e.getCause().getMessage())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new BackupFailure(BackupFailure.INTERRUPTED, "the agent stopped during the restore");
+        }
       }
-      throw new BackupFailure(failureReason, "HostedCluster " + hcNs + "/" + hcName + " did not report " + type
-          + "=True within " + restoreTimeout.toMinutes() + " min");
+    } finally {
+      reached.cancel(true);
     }
     var c = Conditions.find(hc.getStatus().conditions, type).orElseThrow();
     if (!Conditions.TRUE.equals(c.getStatus())) {

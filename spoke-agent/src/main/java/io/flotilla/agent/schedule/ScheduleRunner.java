@@ -6,6 +6,7 @@ import io.flotilla.agent.backup.BackupFailure;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
+import io.flotilla.agent.work.AgentWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,7 @@ public final class ScheduleRunner implements AutoCloseable {
   private final Set<String> reported = new HashSet<>();
   private final ExecutorService workers;
   private final ScheduledExecutorService ticker;
+  private final AgentWork work;
   private Map<String, Instant> lastRuns;
   /** What the spoke's copy holds, so a failed save is tried again on the next tick. */
   private Map<String, Instant> saved;
@@ -70,6 +72,13 @@ public final class ScheduleRunner implements AutoCloseable {
    */
   public ScheduleRunner(KubernetesClient local, String namespace, ScheduleCache cache, BackupStep step,
       int concurrency, Duration tick, Clock clock) {
+    this(local, namespace, cache, step, concurrency, tick, clock, AgentWork.create());
+  }
+
+  /** @param work the agent's stop signal and grace budget, which {@link #close()} uses */
+  public ScheduleRunner(KubernetesClient local, String namespace, ScheduleCache cache, BackupStep step,
+      int concurrency, Duration tick, Clock clock, AgentWork work) {
+    this.work = Objects.requireNonNull(work, "work");
     this.local = Objects.requireNonNull(local, "local");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     this.cache = Objects.requireNonNull(cache, "cache");
@@ -212,17 +221,19 @@ public final class ScheduleRunner implements AutoCloseable {
         .filter(b -> ScheduledRun.scheduledTimeOf(b) != null).toList();
   }
 
-  /** Stops ticking and interrupts running backups: each resumes its hosted cluster and marks itself Failed. */
+  /**
+   * Stops ticking, then stops running backups the agent's way ({@link AgentWork#drain}): each finishes, or resumes its
+   * hosted cluster, aborts its upload and marks itself Failed ({@code AgentStopped}).
+   */
   @Override
   public void close() {
     ticker.shutdownNow();
-    workers.shutdownNow();
     try {
       ticker.awaitTermination(5, TimeUnit.SECONDS);
-      workers.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    work.drain(workers, "scheduled backups", busy);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

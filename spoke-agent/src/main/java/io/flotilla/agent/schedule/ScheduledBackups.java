@@ -46,7 +46,7 @@ public final class ScheduledBackups implements AutoCloseable {
     // Stores from the spoke's copies (StoreCopies), credentials and keys from the spoke's Secrets: no hub read.
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(),
         new StoreConnector(local, local, s3), records, clock,
-        identity + "/schedule/" + UUID.randomUUID().toString().substring(0, 8));
+        identity + "/schedule/" + UUID.randomUUID().toString().substring(0, 8), config.work());
     this.runner = new ScheduleRunner(local, namespace, cache, new ScheduleRunner.BackupStep() {
       @Override
       public void take(HostedClusterBackup record) {
@@ -57,7 +57,7 @@ public final class ScheduledBackups implements AutoCloseable {
       public void fail(HostedClusterBackup record, String reason, String message) {
         executor.fail(record, reason, message);
       }
-    }, config.backup().concurrency(), config.backup().scheduleTick(), clock);
+    }, config.backup().concurrency(), config.backup().scheduleTick(), clock, config.work());
     this.forwarder = new RecordForwarder(hub, local, config.clusterName(), namespace, config.backup().scheduleTick(),
         clock);
   }

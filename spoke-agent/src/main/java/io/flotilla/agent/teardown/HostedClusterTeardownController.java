@@ -42,8 +42,9 @@ public final class HostedClusterTeardownController implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     this.records = new HubRecords<>(hub, HostedClusterTeardown.class, HostedClusterTeardownStatus::new, null, clock,
         "flotilla-agent/" + config.clusterName());
-    this.executor = new TeardownExecutor(local, records, clock, config.clusterName(), CLUSTER_API_STOP_TIMEOUT);
-    this.work = new RecordWork("teardown-" + config.clusterName(), config.backup().concurrency(), key -> { });
+    this.executor = new TeardownExecutor(local, records, clock, config.clusterName(), CLUSTER_API_STOP_TIMEOUT,
+        config.work());
+    this.work = new RecordWork("teardown-" + config.clusterName(), config.backup().concurrency(), config.work(), key -> { });
   }
 
   public synchronized void start() {

@@ -26,6 +26,10 @@ import io.flotilla.agent.teardown.PreservationCheck.ObjectState;
 import io.flotilla.agent.teardown.TeardownOrder.Step;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.flotilla.agent.work.AgentWork;
+import io.flotilla.agent.work.HostedClusterLocks;
+import io.flotilla.agent.work.RecordLocks;
+import io.flotilla.agent.work.StopSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +71,15 @@ public final class TeardownExecutor {
   private final Clock clock;
   private final String cluster;
   private final Duration clusterApiStopTimeout;
+  private final AgentWork work;
 
-  /** @param clusterApiStopTimeout how long to wait for the Cluster API pods to be gone once scaled to 0 */
+  /**
+   * @param clusterApiStopTimeout how long to wait for the Cluster API pods to be gone once scaled to 0
+   * @param work                  the agent's per-hosted-cluster locks and stop signal (io.flotilla.agent.work)
+   */
   public TeardownExecutor(KubernetesClient local, HubRecords<HostedClusterTeardown, HostedClusterTeardownStatus> records,
-      Clock clock, String cluster, Duration clusterApiStopTimeout) {
+      Clock clock, String cluster, Duration clusterApiStopTimeout, AgentWork work) {
+    this.work = Objects.requireNonNull(work);
     this.local = Objects.requireNonNull(local);
     this.objects = new ManagementObjects(local);
     this.pauser = new HostedClusterPauser(local);
@@ -88,6 +97,29 @@ public final class TeardownExecutor {
    *     changes or the agent restarts
    */
   public boolean run(HostedClusterTeardown record) {
+    NamespacedName ref = record.getSpec() == null ? null : record.getSpec().hostedCluster;
+    if (ref == null || ref.namespace == null || ref.name == null) {
+      return runOrNote(record); // fails as an invalid spec; nothing to lock
+    }
+    // Under the hosted cluster's lock: a backup or a hold release still running on it finishes first.
+    try (HostedClusterLocks.Lock lock = RecordLocks.lock(work, records, record, ref, s -> s.conditions, clock)) {
+      return runOrNote(record);
+    } catch (HostedClusterLocks.Busy e) {
+      Instant now = clock.instant();
+      Long generation = record.getMetadata().getGeneration();
+      String message = e.getMessage() + "; nothing was deleted. Retried when the record changes or the agent restarts";
+      update(record, s -> Conditions.set(s.conditions, HostedClusterTeardown.CONDITION_COMPLETED, Conditions.FALSE,
+          RecordLocks.REASON_BUSY, message, generation, now));
+      records.event(record, "Warning", RecordLocks.REASON_BUSY, message);
+      return false;
+    } catch (StopSignal.Stopped e) {
+      log.info("teardown {}/{}: the agent is stopping before it started; the next agent process takes it up",
+          record.getMetadata().getNamespace(), record.getMetadata().getName());
+      return false;
+    }
+  }
+
+  private boolean runOrNote(HostedClusterTeardown record) {
     try {
       return runSteps(record);
     } catch (RuntimeException e) {
@@ -306,7 +338,8 @@ public final class TeardownExecutor {
       }
       List<String> running = TeardownOrder.CLUSTER_API_DEPLOYMENTS.stream()
           .filter(d -> objects.get(Deployment.class, cpNs, d) != null).toList();
-      pauser.scaleToZero(cpNs, running);
+      // one way: the control plane is being removed, nothing is put back (not pause bookkeeping, so no compare-and-set)
+      running.forEach(d -> objects.mergePatch("Deployment", cpNs, d, HoldPlan.Field.REPLICAS.mergePatch("0")));
       for (String d : running) {
         // Deployment status.replicas counts its pods; gone means no CAPI controller can act any more.
         local.apps().deployments().inNamespace(cpNs).withName(d).waitUntilCondition(TeardownExecutor::stopped,
