@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Leadership: JOSDK 5.2.3 calls System.exit(1) when leadership stops unless
  * {@code LeaderElectionConfigurationBuilder.withExitOnStopLeading(false)}. It also "stops leading" when the operator
  * itself is stopped, so JOSDK's exit is always switched off here and this class exits only when leadership is lost
- * while running and {@link HubManagerConfig#exitOnLostLeadership()} is set.
+ * while running and {@link HubManagerConfig#exitOnLostLeadership()} is set. JOSDK also leaves the Lease naming this
+ * instance when it stops; {@link #close()} releases it (see {@link LeaderLease}).
  */
 public class HubManager implements AutoCloseable {
   public static final String LEADER_LEASE = "flotilla-hub-manager";
@@ -84,7 +85,7 @@ public class HubManager implements AutoCloseable {
             .withIdentity(config.identity())
             .withExitOnStopLeading(false)
             .withLeaderCallbacks(new LeaderCallbacks(this::onStartLeading, this::onStopLeading,
-                leader -> log.info("hub-manager leader is {}", leader)))
+                HubManager::onNewLeader))
             .build());
       }
     });
@@ -117,6 +118,13 @@ public class HubManager implements AutoCloseable {
     log.info("hub-manager {} is now the leader", config.identity());
   }
 
+  private static void onNewLeader(String leader) {
+    // a released Lease has no holder until the next replica takes it
+    if (leader != null) {
+      log.info("hub-manager leader is {}", leader);
+    }
+  }
+
   private void onStopLeading() {
     leading.set(false);
     if (closing.get()) {
@@ -129,6 +137,22 @@ public class HubManager implements AutoCloseable {
     }
     log.warn("hub-manager {} lost leadership; configured not to exit (controllers keep running until close())",
         config.identity());
+  }
+
+  /** After Operator.stop(): its elector no longer renews, so the Lease can be handed over (see {@link LeaderLease}). */
+  private void releaseLeadership() {
+    try {
+      switch (LeaderLease.release(hub, config.leaseNamespace(), LEADER_LEASE, config.identity())) {
+        case RELEASED -> log.info("hub-manager {} released the leader lease {}/{}", config.identity(),
+            config.leaseNamespace(), LEADER_LEASE);
+        case CHANGED_MEANWHILE -> log.info("hub-manager {}: the leader lease changed while it was being released; "
+            + "left as it is", config.identity());
+        case NOT_HELD -> { }
+      }
+    } catch (KubernetesClientException e) {
+      log.warn("hub-manager {} could not release the leader lease {}/{} ({}); the standby leads once it expires",
+          config.identity(), config.leaseNamespace(), LEADER_LEASE, HubManagerMain.oneLine(e));
+    }
   }
 
   private void ensureNamespace(String ns) {
@@ -144,17 +168,30 @@ public class HubManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops taking work (the Operator, and with it the leader election), then gives up the leader Lease if this
+   * instance holds it (the other replica then leads at once), and stops the admission webhook last: the Service may
+   * route admission requests here until the endpoints drop this terminating pod.
+   */
   @Override
   public synchronized void close() {
     closing.set(true);
-    if (operator != null) {
-      operator.stop();
-      operator = null;
+    try {
+      if (operator != null) {
+        Operator op = operator;
+        operator = null;
+        op.stop();
+        // only after a complete stop: an elector still renewing would take the released Lease straight back
+        if (config.leaderElection()) {
+          releaseLeadership();
+        }
+      }
+    } finally {
+      if (webhook != null) {
+        webhook.close();
+        webhook = null;
+      }
+      leading.set(false);
     }
-    if (webhook != null) {
-      webhook.close();
-      webhook = null;
-    }
-    leading.set(false);
   }
 }

@@ -1,6 +1,7 @@
 package io.flotilla.hub;
 
 import io.fabric8.kubernetes.client.Config;
+import io.flotilla.api.common.Durations;
 import io.flotilla.api.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,8 +12,9 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@code flotilla-hub-manager}: runs the hub-manager until terminated. */
 @Command(name = "flotilla-hub-manager", mixinStandardHelpOptions = true,
@@ -20,6 +22,8 @@ import java.util.concurrent.CountDownLatch;
 public class HubManagerMain implements Callable<Integer> {
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_HUB = 4;
+  /** Stopping failed or overran --shutdown-grace. */
+  public static final int EXIT_SHUTDOWN = 5;
 
   @Option(names = "--kubeconfig", description = "Hub kubeconfig (default: $KUBECONFIG, then ~/.kube/config, then in-cluster).")
   Path kubeconfig;
@@ -50,8 +54,13 @@ public class HubManagerMain implements Callable<Integer> {
   @Option(names = "--no-leader-election", description = "Run without leader election.")
   boolean noLeaderElection;
 
+  @Option(names = "--shutdown-grace", defaultValue = "60s",
+      description = "On SIGTERM or SIGINT, the whole time for stopping the controllers, releasing leadership and "
+          + "stopping the webhook, e.g. 60s or 1m30s; keep it below the pod's terminationGracePeriodSeconds "
+          + "(default: ${DEFAULT-VALUE}).")
+  String shutdownGrace;
+
   private PrintWriter err = new PrintWriter(System.err, true);
-  private CountDownLatch stop = new CountDownLatch(1);
 
   static {
     // The deployable's logging config ships under its own name, so library use of this jar (the sandbox, the CLI)
@@ -65,7 +74,8 @@ public class HubManagerMain implements Callable<Integer> {
     System.exit(run(args));
   }
 
-  /** Runs until interrupted; returns the exit code (non-zero with one line on stderr on bad input). */
+  /** Runs until SIGTERM or SIGINT, then stops within --shutdown-grace; returns the exit code (non-zero with one line
+   * on stderr on bad input or an unclean stop). */
   public static int run(String... args) {
     return run(new PrintWriter(System.err, true), args);
   }
@@ -96,6 +106,17 @@ public class HubManagerMain implements Callable<Integer> {
       err.println("error: --grace-heartbeats must be at least 1");
       return EXIT_USAGE;
     }
+    Duration grace;
+    try {
+      grace = Durations.parse(shutdownGrace);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --shutdown-grace: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    if (grace.isZero()) {
+      err.println("error: --shutdown-grace must be more than 0s");
+      return EXIT_USAGE;
+    }
     Config config;
     try {
       config = loadConfig(kubeconfig);
@@ -108,26 +129,55 @@ public class HubManagerMain implements Callable<Integer> {
     if (identity != null && !identity.isBlank()) {
       hc = hc.withIdentity(identity);
     }
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-         HubManager manager = new HubManager(client, hc, webhookPort < 0 ? null
-             : io.flotilla.hub.webhook.AdmissionWebhookConfig.defaults().withPort(webhookPort)
-                 .withNamespace(leaseNamespace).withExtraNames(webhookExtraSans).withUrlHost(webhookUrlHost))) {
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    HubManager manager = new HubManager(client, hc, webhookPort < 0 ? null
+        : io.flotilla.hub.webhook.AdmissionWebhookConfig.defaults().withPort(webhookPort)
+            .withNamespace(leaseNamespace).withExtraNames(webhookExtraSans).withUrlHost(webhookUrlHost));
+    AtomicReference<io.flotilla.hub.metrics.HubMetrics> metrics = new AtomicReference<>();
+    // Installed before start, so a SIGTERM during start-up also closes what has started. GracefulShutdown, not
+    // try-with-resources, closes: a close that overruns the budget keeps HubManager's lock, and main must still return.
+    GracefulShutdown shutdown = GracefulShutdown.install("hub-manager", grace, () -> {
       try {
-        manager.start();
-      } catch (KubernetesClientException e) {
-        err.println("error: cannot start against the hub at " + config.getMasterUrl() + ": " + oneLine(e));
-        return EXIT_HUB;
+        manager.close();
+      } finally {
+        try {
+          if (metrics.get() != null) {
+            metrics.get().close();
+          }
+        } finally {
+          client.close();
+        }
       }
-      try (io.flotilla.hub.metrics.HubMetrics metrics = metricsPort == 0 ? null
-          : io.flotilla.hub.metrics.HubMetrics.serve(client, new java.net.InetSocketAddress(metricsPort))) {
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "hub-manager-shutdown"));
-        stop.await();
-      }
-      return 0;
+    });
+    int code;
+    try {
+      code = runUntilStopped(manager, client, config, metrics, shutdown);
+    } catch (RuntimeException e) {
+      shutdown.close();
+      throw e;
+    }
+    boolean stopped = shutdown.close();
+    return code == 0 && !stopped ? EXIT_SHUTDOWN : code;
+  }
+
+  /** Starts, then waits for a stop request; 0, or EXIT_HUB with one line when the hub refuses the start. */
+  private int runUntilStopped(HubManager manager, KubernetesClient client, Config config,
+                              AtomicReference<io.flotilla.hub.metrics.HubMetrics> metrics, GracefulShutdown shutdown) {
+    try {
+      manager.start();
+    } catch (KubernetesClientException e) {
+      err.println("error: cannot start against the hub at " + config.getMasterUrl() + ": " + oneLine(e));
+      return EXIT_HUB;
+    }
+    if (metricsPort != 0) {
+      metrics.set(io.flotilla.hub.metrics.HubMetrics.serve(client, new java.net.InetSocketAddress(metricsPort)));
+    }
+    try {
+      shutdown.awaitStop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return 0;
     }
+    return 0;
   }
 
   /** An explicit path must exist and parse; otherwise a single-file $KUBECONFIG, else fabric8's auto-configuration

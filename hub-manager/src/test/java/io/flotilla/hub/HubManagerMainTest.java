@@ -29,4 +29,18 @@ class HubManagerMainTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString().strip().lines()).singleElement().asString().startsWith("error: kubeconfig " + f);
   }
+
+  @Test
+  void shutdownGraceTakesTheProjectsDurations() {
+    var err = new StringWriter();
+    int code = HubManagerMain.run(new PrintWriter(err, true), "--shutdown-grace=soon");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("error: --shutdown-grace: 'soon' is not a duration such as 90s, 10m or 1h30m");
+
+    err = new StringWriter();
+    code = HubManagerMain.run(new PrintWriter(err, true), "--shutdown-grace=0s");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: --shutdown-grace must be more than 0s");
+  }
 }
