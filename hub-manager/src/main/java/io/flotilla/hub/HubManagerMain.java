@@ -2,6 +2,7 @@ package io.flotilla.hub;
 
 import io.fabric8.kubernetes.client.Config;
 import io.flotilla.api.common.Durations;
+import io.flotilla.api.common.GracefulShutdown;
 import io.flotilla.api.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;

@@ -5,6 +5,8 @@ import io.flotilla.api.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flotilla.api.common.BuildInfo;
+import io.flotilla.api.common.GracefulShutdown;
+import io.flotilla.agent.work.AgentWork;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code flotilla-agent}. Exit codes: 0 stopped normally; 1 unexpected error; 2 bad input (missing, unreadable or
@@ -62,12 +63,23 @@ public class SpokeAgentMain implements Callable<Integer> {
   @Option(names = "--relay-port", defaultValue = "8443", description = "Port of the snapshot relay (default: ${DEFAULT-VALUE}).")
   int relayPort;
 
+  @Option(names = "--shutdown-grace", defaultValue = "60s",
+      description = "On SIGTERM, how long work in flight has to finish or be undone (a backup resumes its hosted cluster "
+          + "and aborts its upload) before the agent exits; keep the pod's terminationGracePeriodSeconds above it "
+          + "(default: ${DEFAULT-VALUE}).")
+  String shutdownGrace;
+
   @Option(names = "--relay-url", description = "Base URL etcd-init uses to reach the relay, e.g. the agent's Route (default: https://localhost:<port>).")
   String relayUrl;
 
   private PrintWriter err;
-  /** Counted down to stop a running agent (shutdown hook; tests). */
-  final CountDownLatch stop = new CountDownLatch(1);
+  /** Asks a running agent to stop: SIGTERM/SIGINT when run as a process (main), a test otherwise. */
+  GracefulShutdown stop;
+  /** The metrics endpoint, once started; closed with the agent. */
+  private final java.util.concurrent.atomic.AtomicReference<io.flotilla.agent.metrics.AgentMetrics> metrics =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  /** Whether SIGTERM and SIGINT stop the agent (only the process's main installs the handlers). */
+  private boolean onSignals;
 
   static {
     // The deployable's logging config ships under its own name, so library use of this jar (the sandbox, the CLI)
@@ -78,7 +90,7 @@ public class SpokeAgentMain implements Callable<Integer> {
   }
 
   public static void main(String... args) {
-    System.exit(run(args));
+    System.exit(run(new PrintWriter(System.err, true), true, args));
   }
 
   public static int run(String... args) {
@@ -87,8 +99,13 @@ public class SpokeAgentMain implements Callable<Integer> {
 
   /** Runs the agent (blocking until stopped) or fails fast; returns the exit code. */
   public static int run(PrintWriter err, String... args) {
+    return run(err, false, args);
+  }
+
+  private static int run(PrintWriter err, boolean onSignals, String... args) {
     SpokeAgentMain main = new SpokeAgentMain();
     main.err = err;
+    main.onSignals = onSignals;
     CommandLine cmd = new CommandLine(main);
     cmd.setErr(err);
     cmd.setParameterExceptionHandler((ex, a) -> {
@@ -113,6 +130,13 @@ public class SpokeAgentMain implements Callable<Integer> {
       interval = parseDuration(heartbeatInterval);
     } catch (IllegalArgumentException e) {
       err.println("error: --heartbeat-interval: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    Duration grace;
+    try {
+      grace = parseDuration(shutdownGrace);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --shutdown-grace: " + e.getMessage());
       return EXIT_USAGE;
     }
     long bandwidth;
@@ -147,32 +171,68 @@ public class SpokeAgentMain implements Callable<Integer> {
     hubConfig.setRequestRetryBackoffLimit(2);
     hubConfig.setRequestRetryBackoffInterval(200);
     hubConfig.setConnectionTimeout(5_000);
-    try (KubernetesClient hub = new KubernetesClientBuilder().withConfig(hubConfig).build();
-         KubernetesClient local = localConfig == null ? new KubernetesClientBuilder().build()
-             : new KubernetesClientBuilder().withConfig(localConfig).build();
-         SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version())
-             .withBackup(io.flotilla.agent.backup.BackupConfig.defaults().withAgentNamespace(namespace)
-                 .withBandwidthLimit(bandwidth).withRelay(relay)))) {
+    KubernetesClient hub = new KubernetesClientBuilder().withConfig(hubConfig).build();
+    KubernetesClient local = localConfig == null ? new KubernetesClientBuilder().build()
+        : new KubernetesClientBuilder().withConfig(localConfig).build();
+    SpokeAgent agent = new SpokeAgent(hub, local, new AgentConfig(clusterName, interval, BuildInfo.version())
+        .withBackup(io.flotilla.agent.backup.BackupConfig.defaults().withAgentNamespace(namespace)
+            .withBandwidthLimit(bandwidth).withRelay(relay)).withWork(AgentWork.create(grace)));
+    // The work in flight gets --shutdown-grace (AgentWork); the whole close a little more, for what comes after it
+    // (heartbeat, clients). Installed before start: a SIGTERM during start-up is a graceful stop too.
+    Duration budget = grace.plus(CLOSE_MARGIN);
+    Runnable close = () -> {
+      long started = System.nanoTime();
       try {
-        agent.start();
-      } catch (UnknownClusterException e) {
-        err.println("error: " + e.getMessage());
-        return EXIT_UNKNOWN_CLUSTER;
-      } catch (HubUnreachableException e) {
-        err.println("error: " + e.getMessage());
-        return EXIT_HUB_UNREACHABLE;
+        agent.close();
+        org.slf4j.LoggerFactory.getLogger(SpokeAgentMain.class).info("spoke-agent stopped in {} ms",
+            (System.nanoTime() - started) / 1_000_000);
+      } finally {
+        try {
+          if (metrics.get() != null) {
+            metrics.get().close();
+          }
+        } finally {
+          local.close();
+          hub.close();
+        }
       }
-      try (io.flotilla.agent.metrics.AgentMetrics metrics = metricsPort == 0 ? null
-          : io.flotilla.agent.metrics.AgentMetrics.serve(hub, local, clusterName, new java.net.InetSocketAddress(metricsPort))) {
-        Thread hook = new Thread(stop::countDown, "flotilla-agent-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        stop.await();
-      }
-      return EXIT_OK;
+    };
+    stop = onSignals ? GracefulShutdown.install("spoke-agent", budget, close)
+        : GracefulShutdown.manual("spoke-agent", budget, close);
+    int code;
+    try {
+      code = runUntilStopped(agent, hub, local);
+    } catch (RuntimeException e) {
+      stop.close();
+      throw e;
+    }
+    boolean stopped = stop.close();
+    return code == EXIT_OK && !stopped ? EXIT_ERROR : code;
+  }
+
+  /** What the whole close may take beyond --shutdown-grace: the heartbeat and the clients close after the work. */
+  static final Duration CLOSE_MARGIN = Duration.ofSeconds(10);
+
+  private int runUntilStopped(SpokeAgent agent, KubernetesClient hub, KubernetesClient local) {
+    try {
+      agent.start();
+    } catch (UnknownClusterException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_UNKNOWN_CLUSTER;
+    } catch (HubUnreachableException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_HUB_UNREACHABLE;
+    }
+    if (metricsPort != 0) {
+      metrics.set(io.flotilla.agent.metrics.AgentMetrics.serve(hub, local, clusterName,
+          new java.net.InetSocketAddress(metricsPort)));
+    }
+    try {
+      stop.awaitStop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return EXIT_OK;
     }
+    return EXIT_OK;
   }
 
   /** "0", "1048576", "512Ki", "50Mi", "1Gi": a Kubernetes-style binary quantity of bytes. */

@@ -14,6 +14,9 @@ import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.api.foreign.hypershift.NodePool;
+import io.flotilla.agent.hostedcluster.HostedClusterPauser;
+import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.e2e.JavaProcess;
 import io.flotilla.sandbox.Fleet;
 import io.flotilla.e2e.SandboxFleets;
@@ -28,12 +31,14 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static io.flotilla.e2e.backup.BackupHarness.CLUSTER;
 import static io.flotilla.e2e.backup.BackupHarness.NS;
@@ -58,7 +63,7 @@ class BackupFaultTest {
   @BeforeAll
   void up() {
     // 6 MiB of etcd data: at 1 MiB/s the snapshot takes several seconds, long enough to break it on purpose.
-    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(1).withHostedPerCluster(4)
+    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(1).withHostedPerCluster(5)
         .withEtcdSeedBytes(6L << 20));
     h = new BackupHarness(fleet);
   }
@@ -161,6 +166,87 @@ class BackupFaultTest {
     assertFailed(failed, BackupFailure.AGENT_RESTARTED);
     await().atMost(Duration.ofSeconds(10)).until(() -> h.pausedUntil("hc-2") == null);
     assertNothingLeft("hc-2", failed);
+  }
+
+  /**
+   * SIGTERM to a real agent process while a quiesced backup streams (as a roll-out or a node drain sends it): the agent
+   * exits 0 within its grace budget, having put everything back itself, long before the pause deadline would have.
+   */
+  @Test
+  void sigtermMidSnapshotUndoesTheBackupAndExitsZeroWithinTheBudget() throws Exception {
+    String hc = "hc-5";
+    String prior = "2020-01-01T00:00:00Z"; // a past date: HyperShift reconciles, and it must come back verbatim
+    h.setPausedUntil(hc, prior);
+    NodePool np = h.spoke().resources(NodePool.class).inNamespace(NS).list().getItems().stream()
+        .filter(n -> hc.equals(n.getSpec().clusterName)).findFirst().orElseThrow();
+    h.spoke().resources(NodePool.class).inNamespace(NS).withName(np.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"pausedUntil\":\"" + prior + "\"}}");
+    String cpNs = HostedCluster.controlPlaneNamespace(NS, hc);
+    Map<String, Integer> replicasBefore = apiServerReplicas(cpNs);
+    assertThat(replicasBefore).as("API servers to quiesce").isNotEmpty().allSatisfy((d, r) -> assertThat(r).isPositive());
+
+    fleet.stopAgent(CLUSTER);
+    Path fleetDir = dir.resolve("fleet");
+    Path log = dir.resolve("agent-sigterm.log");
+    Process agent = JavaProcess.start(log, Map.of(), AGENT_MAIN,
+        "--hub-kubeconfig", fleetDir.resolve("agents").resolve(CLUSTER + "-hub.kubeconfig").toString(),
+        "--kubeconfig", fleetDir.resolve(CLUSTER + ".kubeconfig").toString(), "--cluster-name", CLUSTER,
+        "--heartbeat-interval", "1s", "--backup-bandwidth-limit", "1Mi", "--shutdown-grace", "20s");
+    HostedClusterBackup b;
+    long exitMillis;
+    int exit;
+    try {
+      b = h.create(hc, s -> {
+        s.quiesceAPIServers = true;
+        s.maxPauseWindow = "10m";
+      });
+      h.awaitStep(b, "Snapshot");
+      // really paused and quiesced while it streams
+      assertThat(h.pausedUntil(hc)).isNotEqualTo(prior);
+      assertThat(apiServerReplicas(cpNs)).as("quiesced").isEmpty();
+      assertThat(h.danglingUploads(h.folder(hc, b.getMetadata().getName()))).isEqualTo(1);
+
+      long t0 = System.nanoTime();
+      agent.destroy(); // SIGTERM
+      assertThat(agent.waitFor(30, TimeUnit.SECONDS)).as("exited within the budget").isTrue();
+      exitMillis = (System.nanoTime() - t0) / 1_000_000;
+      exit = agent.exitValue();
+    } finally {
+      agent.destroyForcibly().waitFor();
+    }
+    System.out.println("sigterm mid-snapshot: agent exited " + exit + " after " + exitMillis + " ms");
+    assertThat(exit).as(Files.readString(Path.of(log + ".err"))).isZero();
+    assertThat(exitMillis).as("within --shutdown-grace").isLessThan(20_000);
+
+    // everything is back now, not at the deadline (10 minutes away)
+    assertThat(h.pausedUntil(hc)).isEqualTo(prior);
+    assertThat(h.spoke().resources(NodePool.class).inNamespace(NS).withName(np.getMetadata().getName()).get()
+        .getSpec().pausedUntil).isEqualTo(prior);
+    assertThat(apiServerReplicas(cpNs)).isEqualTo(replicasBefore);
+    String folder = h.folder(hc, b.getMetadata().getName());
+    assertThat(h.danglingUploads(folder)).as("open multipart uploads").isZero();
+    HostedClusterBackup done = h.get(b.getMetadata().getName());
+    if (done.getStatus().phase == Phase.Completed) {
+      assertThat(h.objectKeys(folder)).anyMatch(k -> k.endsWith(BackupLayout.MANIFEST));
+    } else {
+      assertFailed(done, BackupFailure.AGENT_STOPPED);
+      assertThat(h.objectKeys(folder)).as("objects under " + folder).isEmpty();
+    }
+    String output = Files.readString(log) + Files.readString(Path.of(log + ".err"));
+    assertThat(output).as("no stack trace in the agent's output").doesNotContain("\tat ").doesNotContain("Exception:");
+    assertThat(output).contains("SIGTERM received");
+    h.setPausedUntil(hc, null);
+  }
+
+  private Map<String, Integer> apiServerReplicas(String cpNs) {
+    Map<String, Integer> running = new java.util.TreeMap<>();
+    for (String d : HostedClusterPauser.API_SERVERS) {
+      var dep = h.spoke().apps().deployments().inNamespace(cpNs).withName(d).get();
+      if (dep != null && dep.getSpec().getReplicas() != null && dep.getSpec().getReplicas() > 0) {
+        running.put(d, dep.getSpec().getReplicas());
+      }
+    }
+    return running;
   }
 
   @Test

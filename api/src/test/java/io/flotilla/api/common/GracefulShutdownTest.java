@@ -1,4 +1,4 @@
-package io.flotilla.hub;
+package io.flotilla.api.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,7 +14,7 @@ class GracefulShutdownTest {
   @Test
   void closesOnceForEveryCaller() {
     AtomicInteger runs = new AtomicInteger();
-    var shutdown = new GracefulShutdown("test", Duration.ofSeconds(10), runs::incrementAndGet);
+    var shutdown = GracefulShutdown.manual("test", Duration.ofSeconds(10), runs::incrementAndGet);
     assertThat(shutdown.close()).isTrue();
     // the hook, after main has closed: no second close, no wait
     assertThat(shutdown.close()).isTrue();
@@ -24,7 +24,7 @@ class GracefulShutdownTest {
   @Test
   void aCloseOverrunningTheBudgetIsGivenUpOn() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
-    var shutdown = new GracefulShutdown("test", Duration.ofMillis(300), () -> {
+    var shutdown = GracefulShutdown.manual("test", Duration.ofMillis(300), () -> {
       try {
         never.await();
       } catch (InterruptedException e) {
@@ -43,7 +43,7 @@ class GracefulShutdownTest {
 
   @Test
   void aFailingCloseIsNoCleanStop() {
-    var shutdown = new GracefulShutdown("test", Duration.ofSeconds(10), () -> {
+    var shutdown = GracefulShutdown.manual("test", Duration.ofSeconds(10), () -> {
       throw new IllegalStateException("boom");
     });
     assertThat(shutdown.close()).isFalse();
@@ -51,7 +51,7 @@ class GracefulShutdownTest {
 
   @Test
   void aStopRequestWakesTheWaiter() throws Exception {
-    var shutdown = new GracefulShutdown("test", Duration.ofSeconds(10), () -> { });
+    var shutdown = GracefulShutdown.manual("test", Duration.ofSeconds(10), () -> { });
     CountDownLatch woke = new CountDownLatch(1);
     Thread waiter = new Thread(() -> {
       try {
@@ -69,7 +69,7 @@ class GracefulShutdownTest {
 
   @Test
   void theBudgetMustBePositive() {
-    assertThatThrownBy(() -> new GracefulShutdown("test", Duration.ZERO, () -> { }))
+    assertThatThrownBy(() -> GracefulShutdown.manual("test", Duration.ZERO, () -> { }))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -1,4 +1,4 @@
-package io.flotilla.hub;
+package io.flotilla.api.common;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Stops a long-running component within one time budget when it is told to (SIGTERM from the kubelet, SIGINT from a
+ * Stops a long-running component (hub-manager, spoke-agent) within one time budget when it is told to (SIGTERM from the kubelet, SIGINT from a
  * terminal), so that it can exit with status 0.
  *
  * <p>A shutdown hook alone cannot do this: on SIGTERM the JVM starts shutting down with status 143 and halts as soon as
@@ -39,8 +39,12 @@ public final class GracefulShutdown {
   private boolean started;
   private volatile boolean failed;
 
-  /** Without signal handlers or hook: {@link #install} adds those. */
-  GracefulShutdown(String component, Duration budget, Runnable closeAction) {
+  /** Without signal handlers or hook (tests, or a component run inside another process): {@link #install} adds those. */
+  public static GracefulShutdown manual(String component, Duration budget, Runnable closeAction) {
+    return new GracefulShutdown(component, budget, closeAction);
+  }
+
+  private GracefulShutdown(String component, Duration budget, Runnable closeAction) {
     this.component = Objects.requireNonNull(component, "component");
     this.budget = Objects.requireNonNull(budget, "budget");
     this.closeAction = Objects.requireNonNull(closeAction, "closeAction");
@@ -101,7 +105,7 @@ public final class GracefulShutdown {
       if (!closed.await(Math.max(0, remaining), TimeUnit.NANOSECONDS)) {
         if (timeoutReported.compareAndSet(false, true)) {
           log.error("{} did not stop within the shutdown grace of {}; exiting without waiting further", component,
-              io.flotilla.api.common.Durations.format(budget));
+              Durations.format(budget));
         }
         return false;
       }
