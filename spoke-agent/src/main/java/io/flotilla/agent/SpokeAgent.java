@@ -2,13 +2,15 @@ package io.flotilla.agent;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.flotilla.agent.backup.BackupController;
+import io.flotilla.agent.backup.HostedClusterBackupReconciler;
 import io.flotilla.agent.backup.StoreConnector;
-import io.flotilla.agent.addon.ManagedAddOnController;
+import io.flotilla.agent.addon.ManagedAddOnReconciler;
 import io.flotilla.agent.hub.Heartbeat;
-import io.flotilla.agent.hostedcluster.HostedClusterPauseController;
-import io.flotilla.agent.teardown.HostedClusterTeardownController;
-import io.flotilla.agent.restore.RestoreController;
+import io.flotilla.agent.hostedcluster.HostedClusterPauseReconciler;
+import io.flotilla.agent.teardown.HostedClusterTeardownReconciler;
+import io.flotilla.agent.restore.HostedClusterRestoreReconciler;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterPause;
 import io.flotilla.agent.schedule.ScheduleCache;
 import io.flotilla.agent.schedule.ScheduledBackups;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
@@ -30,14 +32,15 @@ public class SpokeAgent implements AutoCloseable {
   private final AgentConfig config;
   private final StoreConnector.S3Factory s3Factory;
   private Heartbeat heartbeat;
-  private ManagedAddOnController addOns;
-  private BackupController backups;
-  private RestoreController restores;
+  private ManagedAddOnReconciler addOns;
+  private AgentOperator operator;
+  private HostedClusterBackupReconciler backups;
+  private HostedClusterRestoreReconciler restores;
   private ScheduledBackups schedule;
   private ScheduledExecutorService hubRetry;
-  private HostedClusterPauseController holds;
+  private HostedClusterPauseReconciler holds;
   private io.flotilla.agent.backup.CatalogSyncer catalog;
-  private HostedClusterTeardownController teardowns;
+  private HostedClusterTeardownReconciler teardowns;
 
   public SpokeAgent(KubernetesClient hub, KubernetesClient local, AgentConfig config) {
     this(hub, local, config, StoreConnector.AWS_SDK);
@@ -108,16 +111,20 @@ public class SpokeAgent implements AutoCloseable {
     // the bucket is the source of truth: records of this cluster's backups the hub lacks are recreated from it
     catalog = new io.flotilla.agent.backup.CatalogSyncer(hub, local, config, s3Factory);
     catalog.start();
-    addOns = new ManagedAddOnController(hub, local, config.clusterName());
-    addOns.start();
-    backups = new BackupController(hub, local, config, s3Factory, identity(config.clusterName()));
-    backups.start();
-    restores = new RestoreController(hub, local, config, s3Factory);
-    restores.start();
-    holds = new HostedClusterPauseController(hub, local, config);
-    holds.start();
-    teardowns = new HostedClusterTeardownController(hub, local, config);
-    teardowns.start();
+    addOns = new ManagedAddOnReconciler(hub, local, config.clusterName());
+    // the records in this cluster's namespace: one JOSDK operator, one reconciler per kind
+    backups = new HostedClusterBackupReconciler(hub, local, config, s3Factory, identity(config.clusterName()));
+    backups.recoverJournal();
+    restores = new HostedClusterRestoreReconciler(hub, local, config, s3Factory);
+    holds = new HostedClusterPauseReconciler(hub, local, config);
+    teardowns = new HostedClusterTeardownReconciler(hub, local, config);
+    operator = new AgentOperator(hub, config.clusterName())
+        .register(backups, HostedClusterBackupReconciler.NAME, HostedClusterBackup.OBJECTS_FINALIZER)
+        .register(restores, HostedClusterRestoreReconciler.NAME, null)
+        .register(holds, HostedClusterPauseReconciler.NAME, HostedClusterPause.RELEASE_FINALIZER)
+        .register(teardowns, HostedClusterTeardownReconciler.NAME, null)
+        .register(addOns, ManagedAddOnReconciler.NAME, null, addOns.resync(), true);
+    operator.start();
     log.info("spoke-agent {} started for cluster {} (heartbeat every {} s unless the hub says otherwise)",
         config.version(), config.clusterName(), config.heartbeatInterval().toSeconds());
   }
@@ -158,14 +165,14 @@ public class SpokeAgent implements AutoCloseable {
   /** The scheduled backups, or null before start / after close. */
   public synchronized ScheduledBackups schedule() { return schedule; }
 
-  /** The restore controller, or null before start / after close. */
-  public synchronized RestoreController restores() { return restores; }
+  /** The restore reconciler, or null before start / after close. */
+  public synchronized HostedClusterRestoreReconciler restores() { return restores; }
 
-  /** The backup controller, or null before start / after close. */
-  public synchronized BackupController backups() { return backups; }
+  /** The backup reconciler, or null before start / after close. */
+  public synchronized HostedClusterBackupReconciler backups() { return backups; }
 
-  /** The add-on controller, or null before start / after close. */
-  public synchronized ManagedAddOnController addOns() { return addOns; }
+  /** The add-on reconciler, or null before start / after close. */
+  public synchronized ManagedAddOnReconciler addOns() { return addOns; }
 
   /** The running heartbeat, or null before start / after close. */
   public synchronized Heartbeat heartbeat() { return heartbeat; }
@@ -183,6 +190,10 @@ public class SpokeAgent implements AutoCloseable {
       hubRetry.shutdownNow();
       hubRetry = null;
     }
+    if (operator != null) {
+      operator.close(); // no new reconciles; the work already running is drained below
+      operator = null;
+    }
     if (catalog != null) {
       catalog.close();
       catalog = null;
@@ -199,10 +210,7 @@ public class SpokeAgent implements AutoCloseable {
       restores.close();
       restores = null;
     }
-    if (addOns != null) {
-      addOns.close();
-      addOns = null;
-    }
+    addOns = null; // nothing of its own runs once the operator stopped
     if (backups != null) {
       backups.close();
       backups = null;

@@ -75,6 +75,8 @@ public class SpokeAgentMain implements Callable<Integer> {
   private PrintWriter err;
   /** Asks a running agent to stop: SIGTERM/SIGINT when run as a process (main), a test otherwise. */
   GracefulShutdown stop;
+  /** Whether the agent started (joined the hub, or runs the local schedule). */
+  private volatile boolean running;
   /** The metrics endpoint, once started; closed with the agent. */
   private final java.util.concurrent.atomic.AtomicReference<io.flotilla.agent.metrics.AgentMetrics> metrics =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -184,8 +186,10 @@ public class SpokeAgentMain implements Callable<Integer> {
       long started = System.nanoTime();
       try {
         agent.close();
-        org.slf4j.LoggerFactory.getLogger(SpokeAgentMain.class).info("spoke-agent stopped in {} ms",
-            (System.nanoTime() - started) / 1_000_000);
+        if (running) { // a start that failed said so in its one line; nothing more to say
+          org.slf4j.LoggerFactory.getLogger(SpokeAgentMain.class).info("spoke-agent stopped in {} ms",
+              (System.nanoTime() - started) / 1_000_000);
+        }
       } finally {
         try {
           if (metrics.get() != null) {
@@ -223,6 +227,7 @@ public class SpokeAgentMain implements Callable<Integer> {
       err.println("error: " + e.getMessage());
       return EXIT_HUB_UNREACHABLE;
     }
+    running = true;
     if (metricsPort != 0) {
       metrics.set(io.flotilla.agent.metrics.AgentMetrics.serve(hub, local, clusterName,
           new java.net.InetSocketAddress(metricsPort)));

@@ -154,7 +154,7 @@ public final class HostedClusterHold {
     }
     List<SavedValue> saved;
     if (phase == null) {
-      records.addFinalizer(ns, name); // before the first change: a deleted hold must be released
+      // the finalizer (JOSDK's, HostedClusterPauseReconciler) is on the record before it gets here
       saved = HoldPlan.toSave(observe(hc), current.getSpec().quiesce(), current.getSpec().pausesWorkers());
       Instant now = clock.instant();
       List<SavedValue> toRecord = saved;
@@ -216,7 +216,6 @@ public final class HostedClusterHold {
       return true;
     }
     Long generation = current.getMetadata().getGeneration();
-    boolean deleting = current.getMetadata().getDeletionTimestamp() != null;
     NamespacedName ref = current.getSpec() == null ? null : current.getSpec().hostedCluster;
     HostedCluster hc = ref == null || ref.namespace == null || ref.name == null ? null
         : objects.get(HostedCluster.class, ref.namespace, ref.name);
@@ -233,7 +232,6 @@ public final class HostedClusterHold {
       });
       records.event(current, "Normal", "HostedClusterReleased", message);
       log.info("hold {}/{}: {}", ns, name, message);
-      records.removeFinalizer(ns, name);
       return true;
     }
     List<SavedValue> saved = current.getStatus() == null || current.getStatus().saved == null ? List.of()
@@ -269,15 +267,7 @@ public final class HostedClusterHold {
     });
     records.event(current, "Normal", "HostedClusterReleased", message);
     log.info("hold {}/{}: {}", ns, name, message);
-    if (deleting) {
-      records.removeFinalizer(ns, name);
-    }
     return true;
-  }
-
-  /** A deleted record that holds nothing: let it go. */
-  public void dropFinalizer(HostedClusterPause record) {
-    records.removeFinalizer(record.getMetadata().getNamespace(), record.getMetadata().getName());
   }
 
   /** A hold that could not be completed is undone at once: the hosted cluster must not stay half held. */

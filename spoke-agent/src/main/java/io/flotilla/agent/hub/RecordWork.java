@@ -1,48 +1,85 @@
 package io.flotilla.agent.hub;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.flotilla.agent.work.AgentWork;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * Work on hub records, at most one task per record at a time, on a bounded pool. Informer callbacks only submit;
- * a record already being worked on is skipped, and {@code afterEach} lets the caller look at the record again once
- * the task ends (its state may have moved on meanwhile, e.g. a delete during a backup).
+ * The long work of the agent's reconcilers (a backup streams for minutes; JOSDK's reconcile threads must not wait for
+ * it): at most one task per record at a time, on a bounded pool. A reconcile submits and returns; while the task runs
+ * the record is rescheduled every {@link #BUSY_RECHECK} ({@link #control}), so JOSDK looks at it again once the task has
+ * ended, whatever the task wrote.
  */
 public final class RecordWork implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecordWork.class);
+  /** How soon a record whose work is running is looked at again. */
+  public static final Duration BUSY_RECHECK = Duration.ofSeconds(1);
 
   private final ExecutorService workers;
   private final Set<String> active = ConcurrentHashMap.newKeySet();
-  private final Consumer<String> afterEach;
   private final AgentWork work;
   private final String name;
 
-  /**
-   * @param work      the agent's stop signal and grace budget, which {@link #close()} uses
-   * @param afterEach called with the record key ("namespace/name") after each task, outside the busy set
-   */
-  public RecordWork(String threadName, int concurrency, AgentWork work, Consumer<String> afterEach) {
-    this.afterEach = afterEach;
-    this.work = java.util.Objects.requireNonNull(work, "work");
-    this.name = threadName;
-    this.workers = Executors.newFixedThreadPool(concurrency, r -> {
+  /** @param work the agent's stop signal and grace budget, which {@link #close()} uses */
+  public RecordWork(String threadName, int concurrency, AgentWork work) {
+    this(threadName, work, Executors.newFixedThreadPool(concurrency, r -> {
       Thread t = new Thread(r, threadName);
       t.setDaemon(true);
       return t;
+    }));
+  }
+
+  private RecordWork(String name, AgentWork work, ExecutorService workers) {
+    this.work = java.util.Objects.requireNonNull(work, "work");
+    this.name = name;
+    this.workers = workers;
+  }
+
+  /**
+   * Runs each task in the submitting thread: a reconcile called directly by a test then returns with its work done,
+   * so the test asserts on the outcome without waiting.
+   */
+  public static RecordWork inline(String name, AgentWork work) {
+    return new RecordWork(name, work, new java.util.concurrent.AbstractExecutorService() {
+      private volatile boolean shutdown;
+      @Override public void execute(Runnable command) {
+        if (shutdown) {
+          throw new RejectedExecutionException("closed");
+        }
+        command.run();
+      }
+      @Override public void shutdown() { shutdown = true; }
+      @Override public java.util.List<Runnable> shutdownNow() { shutdown = true; return java.util.List.of(); }
+      @Override public boolean isShutdown() { return shutdown; }
+      @Override public boolean isTerminated() { return shutdown; }
+      @Override public boolean awaitTermination(long timeout, java.util.concurrent.TimeUnit unit) { return true; }
     });
+  }
+
+  public static String key(HasMetadata record) {
+    return record.getMetadata().getNamespace() + "/" + record.getMetadata().getName();
   }
 
   public boolean busy(String key) {
     return active.contains(key);
+  }
+
+  public boolean busy(HasMetadata record) {
+    return busy(key(record));
+  }
+
+  /** What a reconcile returns: look again soon while the record's work runs, otherwise wait for the next event. */
+  public <R extends HasMetadata> UpdateControl<R> control(R record) {
+    return busy(record) ? UpdateControl.<R>noUpdate().rescheduleAfter(BUSY_RECHECK) : UpdateControl.noUpdate();
   }
 
   public void submit(String key, Runnable task) {
@@ -60,13 +97,6 @@ public final class RecordWork implements AutoCloseable {
           log.warn("work on {} failed: {}", key, e.toString());
         } finally {
           active.remove(key);
-          if (!workers.isShutdown()) {
-            try {
-              afterEach.accept(key);
-            } catch (RuntimeException e) {
-              log.debug("re-check of {} failed: {}", key, e.getMessage());
-            }
-          }
         }
       });
     } catch (RejectedExecutionException e) {

@@ -24,7 +24,7 @@ class ManifestApplierTest {
 
   @BeforeEach
   void start() {
-    server = ManagedAddOnControllerTest.startCrud();
+    server = ManagedAddOnReconcilerTest.startCrud();
     client = server.createClient();
     applier = new ManifestApplier(client);
   }

@@ -12,7 +12,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.backup.BackupConfig;
-import io.flotilla.agent.backup.BackupController;
+import io.flotilla.agent.AgentOperator;
+import io.flotilla.agent.backup.HostedClusterBackupReconciler;
 import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
@@ -59,7 +60,8 @@ class HubOutageTest {
     final StoreCopies stores;
     final ScheduleRunner runner;
     final RecordForwarder forwarder;
-    BackupController controller;
+    HostedClusterBackupReconciler controller;
+    AgentOperator operator;
 
     Agent(String cluster) {
       KubernetesClient local = spokes.get(cluster);
@@ -79,14 +81,20 @@ class HubOutageTest {
       if (withController) {
         AgentConfig config = new AgentConfig(cluster, Duration.ofSeconds(60), "test")
             .withBackup(BackupConfig.defaults().withAgentNamespace(NS));
-        controller = new BackupController(hub, spokes.get(cluster), config, StoreConnector.AWS_SDK, "test/" + cluster);
-        controller.start();
+        controller = new HostedClusterBackupReconciler(hub, spokes.get(cluster), config, StoreConnector.AWS_SDK,
+            "test/" + cluster);
+        operator = new AgentOperator(hub, cluster).register(controller, HostedClusterBackupReconciler.NAME,
+            io.flotilla.api.dr.v1alpha1.HostedClusterBackup.OBJECTS_FINALIZER);
+        operator.start();
       }
       return this;
     }
 
     @Override
     public void close() {
+      if (operator != null) {
+        operator.close();
+      }
       if (controller != null) {
         controller.close();
       }

@@ -11,7 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.agent.backup.BackupConfig;
-import io.flotilla.agent.backup.BackupController;
+import io.flotilla.agent.AgentOperator;
+import io.flotilla.agent.backup.HostedClusterBackupReconciler;
 import io.flotilla.agent.backup.BackupFailure;
 import io.flotilla.agent.backup.BackupJournal;
 import io.flotilla.agent.backup.StoreConnector;
@@ -198,11 +199,14 @@ class ScheduledBackupsTest {
       assertThat(agent.forwarder().queued()).isLessThanOrEqualTo(2); // at most the runs in flight
     });
 
-    // On the hub, the agent's BackupController never runs a scheduled record, but deletes its objects with it.
+    // On the hub, the agent's backup reconciler never runs a scheduled record, but deletes its objects with it.
     AgentConfig config = new AgentConfig("mc1", Duration.ofSeconds(60), "test")
         .withBackup(BackupConfig.defaults().withAgentNamespace(NS));
-    try (BackupController controller = new BackupController(hub, spoke, config, StoreConnector.AWS_SDK, "test/mc1")) {
-      controller.start();
+    try (HostedClusterBackupReconciler controller = new HostedClusterBackupReconciler(hub, spoke, config,
+            StoreConnector.AWS_SDK, "test/mc1");
+         AgentOperator operator = new AgentOperator(hub, "mc1").register(controller, HostedClusterBackupReconciler.NAME,
+             HostedClusterBackup.OBJECTS_FINALIZER)) {
+      operator.start();
       s3.putObject(b -> b.bucket(S3ProxyTestSupport.BUCKET).key(folder + "manifest.json"),
           software.amazon.awssdk.core.sync.RequestBody.fromString("{}"));
       hubAdmin.resources(HostedClusterBackup.class).inNamespace("mc1").withName(interrupted.recordName()).delete();

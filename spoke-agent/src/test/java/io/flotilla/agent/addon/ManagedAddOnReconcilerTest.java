@@ -22,6 +22,7 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Type;
 import io.flotilla.api.common.Conditions;
 import io.flotilla.api.common.Time;
+import io.flotilla.agent.AgentOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,11 +41,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The agent's add-on controller against two CRUD mock API servers (hub and management cluster), with the releases
+ * The agent's add-on reconciler against two CRUD mock API servers (hub and management cluster), with the releases
  * from addon-templates/. Nothing drives Deployment status on these mocks, so the test plays the deployment
- * controller: it marks a Deployment rolled out, or leaves it unavailable.
+ * controller: it marks a Deployment rolled out, or leaves it unavailable. Most tests run it on the agent's operator
+ * (its workload event sources on the management cluster, the resync, delete events); the ones that do not depend on
+ * time passing call it directly.
  */
-class ManagedAddOnControllerTest {
+class ManagedAddOnReconcilerTest {
   static final String CLUSTER = "mc1";
   static final String ADDON = "metrics-forwarder";
   static final String NS = "flotilla-metrics-forwarder";
@@ -54,7 +57,8 @@ class ManagedAddOnControllerTest {
   KubernetesMockServer localServer;
   KubernetesClient hub;
   KubernetesClient local;
-  ManagedAddOnController controller;
+  ManagedAddOnReconciler reconciler;
+  AgentOperator operator;
 
   @BeforeEach
   void start() throws Exception {
@@ -70,14 +74,21 @@ class ManagedAddOnControllerTest {
         hub.resource(release).create();
       }
     }
-    controller = new ManagedAddOnController(hub, local, CLUSTER, Duration.ofSeconds(1), Duration.ofMillis(200),
+    reconciler = new ManagedAddOnReconciler(hub, local, CLUSTER, Duration.ofSeconds(1), Duration.ofMillis(200),
         Clock.systemUTC());
-    controller.start();
+  }
+
+  void startOperator() {
+    operator = new AgentOperator(hub, CLUSTER).register(reconciler, ManagedAddOnReconciler.NAME, null,
+        reconciler.resync(), true);
+    operator.start();
   }
 
   @AfterEach
   void stop() {
-    controller.close();
+    if (operator != null) {
+      operator.close();
+    }
     hub.close();
     local.close();
     hubServer.destroy();
@@ -95,7 +106,7 @@ class ManagedAddOnControllerTest {
 
   /** Registers a CRD from the flotilla-api jar, so /status is a subresource on the mock. */
   static void applyCrd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = ManagedAddOnControllerTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
+    try (InputStream in = ManagedAddOnReconcilerTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
       client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
     }
   }
@@ -170,10 +181,11 @@ class ManagedAddOnControllerTest {
 
   @Test
   void installUpgradePruneFailRollbackAndUninstall() {
+    startOperator();
     createManagedAddOn(null);
     // the agent adds its finalizer, and does nothing until the hub decides
     await().atMost(WAIT).untilAsserted(() -> assertThat(mao().getMetadata().getFinalizers())
-        .contains(ManagedAddOnController.FINALIZER));
+        .contains(ManagedAddOnReconciler.FINALIZER));
     assertThat(operation()).isNull();
 
     // Install 1.0.0: in progress until the Deployment is rolled out
@@ -262,6 +274,7 @@ class ManagedAddOnControllerTest {
 
   @Test
   void aDesiredVersionWithoutAReleaseAppliesNothingAndSaysWhy() {
+    startOperator();
     createManagedAddOn(Map.of("namespace", "mf-custom"));
     desire("1.0.0");
     awaitPhase("1.0.0", Phase.InProgress);
@@ -286,20 +299,26 @@ class ManagedAddOnControllerTest {
     local.resource(new ConfigMapBuilder().withNewMetadata().withName("metrics-forwarder-config").withNamespace(NS)
         .endMetadata().addToData("owner", "someone else").build()).create();
     createManagedAddOn(null);
+    reconciler.reconcile(ADDON); // the finalizer first, nothing else until the hub decides
+    assertThat(mao().getMetadata().getFinalizers()).contains(ManagedAddOnReconciler.FINALIZER);
+    assertThat(operation()).isNull();
     desire("1.0.0");
-    awaitPhase("1.0.0", Phase.Failed);
+    reconciler.reconcile(ADDON);
+    assertThat(operation().toVersion + " " + operation().phase).isEqualTo("1.0.0 " + Phase.Failed);
     assertThat(operation().message).isEqualTo("Install 1.0.0 failed: ConfigMap " + NS + "/metrics-forwarder-config"
         + " already exists and is not managed by add-on metrics-forwarder (addon.flotilla.io/name is not set);"
         + " refusing to take it over");
     assertThat(configMap("metrics-forwarder-config").getData()).containsEntry("owner", "someone else");
     // and uninstalling leaves it alone
     hub.resource(mao()).delete();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(mao()).isNull());
+    reconciler.reconcile(ADDON);
+    assertThat(mao()).isNull();
     assertThat(configMap("metrics-forwarder-config")).isNotNull();
   }
 
   @Test
   void withoutPermissionToAddTheFinalizerTheAgentUninstallsOnTheDeleteEvent() {
+    startOperator();
     // RBAC as it stands: the agent may read ManagedAddOns and write their status, not update them
     hubServer.expect().put().withPath("/apis/addon.flotilla.io/v1alpha1/namespaces/" + CLUSTER + "/managedaddons/" + ADDON)
         .andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(403).withReason("Forbidden")

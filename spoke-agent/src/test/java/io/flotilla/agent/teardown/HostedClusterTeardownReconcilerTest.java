@@ -24,6 +24,7 @@ import io.flotilla.api.foreign.hive.ClusterDeployment;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.HostedControlPlane;
 import io.flotilla.api.foreign.hypershift.NodePool;
+import io.flotilla.agent.hub.RecordWork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,13 +43,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The agent side of HostedClusterTeardown against two CRUD mocks: hub records, a hand-built hosted cluster. */
-class HostedClusterTeardownControllerTest {
+class HostedClusterTeardownReconcilerTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final String AGENT_MACHINE_PATH =
       "/apis/capi-provider.agent-install.openshift.io/v1beta1/namespaces/" + CP_NS + "/agentmachines/np-abc";
 
   ManagementClusterFixture f;
-  HostedClusterTeardownController controller;
+  HostedClusterTeardownReconciler reconciler;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -58,15 +59,20 @@ class HostedClusterTeardownControllerTest {
 
   @AfterEach
   void tearDown() {
-    if (controller != null) {
-      controller.close();
+    if (reconciler != null) {
+      reconciler.close();
     }
     f.close();
   }
 
   private void startAgent() {
-    controller = new HostedClusterTeardownController(f.hub, f.local, ManagementClusterFixture.agentConfig());
-    controller.start();
+    var config = ManagementClusterFixture.agentConfig();
+    reconciler = new HostedClusterTeardownReconciler(f.hub, f.local, config, RecordWork.inline("teardown", config.work()));
+  }
+
+  /** One reconcile of the record as it is now, its work run inline (as JOSDK would call it, then the executor). */
+  private void pass(String name) {
+    reconciler.reconcile(f.hub.resources(HostedClusterTeardown.class).inNamespace(CLUSTER).withName(name).get(), null);
   }
 
   private HostedClusterTeardown teardown(String name, String hostedCluster, Purpose purpose) {
@@ -125,7 +131,8 @@ class HostedClusterTeardownControllerTest {
 
     teardown("td-1", HC, Purpose.Migrated);
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("td-1")).isEqualTo(Phase.Completed));
+    pass("td-1");
+    assertThat(phase("td-1")).isEqualTo(Phase.Completed);
     watch.close();
     // the control plane is gone ...
     assertThat(f.hc()).isNull();
@@ -185,7 +192,8 @@ class HostedClusterTeardownControllerTest {
 
     teardown("td-1", HC, Purpose.RolledBack);
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("td-1")).isEqualTo(Phase.Halted));
+    pass("td-1");
+    assertThat(phase("td-1")).isEqualTo(Phase.Halted);
     Condition verified = condition("td-1", HostedClusterTeardown.CONDITION_PRESERVATION_VERIFIED);
     assertThat(verified.getStatus()).isEqualTo(Conditions.FALSE);
     assertThat(verified.getReason()).isEqualTo(HostedClusterTeardown.REASON_PRESERVATION_NOT_VERIFIED);
@@ -193,10 +201,11 @@ class HostedClusterTeardownControllerTest {
     assertThat(verified.getMessage()).contains(missing);
     assertThat(status("td-1").preservation.missing).containsExactly(missing);
     assertThat(status("td-1").preservation.verified).isFalse();
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events("td-1"))
+    assertThat(events("td-1"))
         .filteredOn(e -> HostedClusterTeardown.REASON_PRESERVATION_NOT_VERIFIED.equals(e.getReason()))
-        .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning")));
-    controller.close();
+        .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+    pass("td-1");
+    reconciler.close();
 
     // Nothing was deleted, Cluster API still runs, and the halted teardown was not retried on its own.
     assertThat(phase("td-1")).isEqualTo(Phase.Halted);
@@ -212,7 +221,8 @@ class HostedClusterTeardownControllerTest {
 
     // A restarted agent tries once more; the API server lets it through this time.
     startAgent();
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("td-1")).isEqualTo(Phase.Completed));
+    pass("td-1");
+    assertThat(phase("td-1")).isEqualTo(Phase.Completed);
     assertThat(f.hc()).isNull();
     assertWorkersBoundAndPreserved();
     assertThat(events("td-1")).filteredOn(e -> "TeardownCompleted".equals(e.getReason())).singleElement()
@@ -225,7 +235,8 @@ class HostedClusterTeardownControllerTest {
 
     teardown("td-again", "no-such-cluster", Purpose.Migrated);
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("td-again")).isEqualTo(Phase.Completed));
+    pass("td-again");
+    assertThat(phase("td-again")).isEqualTo(Phase.Completed);
     assertThat(condition("td-again", HostedClusterTeardown.CONDITION_COMPLETED).getMessage())
         .startsWith("nothing to tear down");
     assertThat(f.hc()).isNotNull(); // a different hosted cluster: untouched
@@ -252,7 +263,8 @@ class HostedClusterTeardownControllerTest {
 
     startAgent();
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("td-1")).isEqualTo(Phase.Completed));
+    pass("td-1");
+    assertThat(phase("td-1")).isEqualTo(Phase.Completed);
     assertThat(f.local.resources(Machine.class).inNamespace(CP_NS).list().getItems()).isEmpty();
     assertThat(f.local.resources(AgentMachine.class).inNamespace(CP_NS).list().getItems()).isEmpty();
     assertThat(f.get(Cluster.class, CP_NS, INFRA)).isNull();

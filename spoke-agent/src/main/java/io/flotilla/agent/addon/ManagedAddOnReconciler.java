@@ -9,8 +9,17 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.flotilla.agent.addon.AddOnLifecycle.ReleaseHealth;
 import io.flotilla.agent.addon.ManifestApplier.ApplyException;
 import io.flotilla.agent.addon.ManifestApplier.ObjectKey;
@@ -36,11 +45,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -59,14 +63,18 @@ import java.util.stream.Collectors;
  * credential may not update ManagedAddOns (403), the agent falls back to uninstalling on the delete event, which an
  * agent that is down at that moment misses.
  *
- * <p>Threading: informer callbacks only enqueue; one worker thread runs every reconcile, so they never overlap.
+ * <p>On the agent's JOSDK operator ({@code AgentOperator}): one reconcile per ManagedAddOn at a time; workload changes on
+ * the management cluster (Deployments, StatefulSets, DaemonSets labelled for an add-on) reach it through informer event
+ * sources on the local client, the remote-cluster informer pattern. It sees delete events too
+ * ({@code triggerReconcilerOnAllEvents}) because it keeps its own finalizer and its fallback above.
  */
-public final class ManagedAddOnController implements AutoCloseable {
+public final class ManagedAddOnReconciler implements Reconciler<ManagedAddOn> {
+  public static final String NAME = "managedaddon";
   public static final String FINALIZER = "addon.flotilla.io/uninstall";
   public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RETRY = Duration.ofSeconds(5);
 
-  private static final Logger log = LoggerFactory.getLogger(ManagedAddOnController.class);
+  private static final Logger log = LoggerFactory.getLogger(ManagedAddOnReconciler.class);
 
   private final KubernetesClient hub;
   private final KubernetesClient local;
@@ -75,15 +83,10 @@ public final class ManagedAddOnController implements AutoCloseable {
   private final Duration retry;
   private final Clock clock;
   private final ManifestApplier applier;
-  private final ScheduledExecutorService worker;
-  private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final Map<String, AddOnReleaseSpec> releases = new ConcurrentHashMap<>();
-  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
-  private SharedIndexInformer<ManagedAddOn> addOns;
   private volatile boolean finalizersForbidden;
-  private volatile boolean closed;
 
-  public ManagedAddOnController(KubernetesClient hub, KubernetesClient local, String clusterName) {
+  public ManagedAddOnReconciler(KubernetesClient hub, KubernetesClient local, String clusterName) {
     this(hub, local, clusterName, DEFAULT_RESYNC, DEFAULT_RETRY, Clock.systemUTC());
   }
 
@@ -91,7 +94,7 @@ public final class ManagedAddOnController implements AutoCloseable {
    * @param resync how often every ManagedAddOn is reconciled without an event (drift, health, late releases)
    * @param retry  how long to wait before retrying after an error that may be transient
    */
-  public ManagedAddOnController(KubernetesClient hub, KubernetesClient local, String clusterName, Duration resync,
+  public ManagedAddOnReconciler(KubernetesClient hub, KubernetesClient local, String clusterName, Duration resync,
                                 Duration retry, Clock clock) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.local = Objects.requireNonNull(local, "local");
@@ -100,74 +103,90 @@ public final class ManagedAddOnController implements AutoCloseable {
     this.retry = Objects.requireNonNull(retry, "retry");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.applier = new ManifestApplier(local);
-    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "addons-" + clusterName);
-      t.setDaemon(true);
-      return t;
-    });
   }
 
-  /** Starts watching; returns at once (the informers sync in the background, see {@link #hasSynced()}). */
-  public synchronized void start() {
-    if (addOns != null) {
-      throw new IllegalStateException("add-on controller already started");
+  /** How often every ManagedAddOn is reconciled without an event (the operator's maximum interval). */
+  public Duration resync() {
+    return resync;
+  }
+
+  /** Workload status on the management cluster re-judges the add-on that owns the workload. */
+  @Override
+  public List<EventSource<?, ManagedAddOn>> prepareEventSources(EventSourceContext<ManagedAddOn> context) {
+    var primaries = context.getPrimaryCache();
+    List<EventSource<?, ManagedAddOn>> sources = new ArrayList<>();
+    for (Class<? extends HasMetadata> kind : List.of(Deployment.class, StatefulSet.class, DaemonSet.class)) {
+      sources.add(workloads(kind, primaries, context));
     }
-    addOns = hub.resources(ManagedAddOn.class).inNamespace(cluster).runnableInformer(resync.toMillis());
-    addOns.addEventHandler(handler(mao -> enqueue(mao.getMetadata().getName()), this::deleted));
-    informers.add(addOns);
-    // Workload status changes re-judge the add-on that owns the workload.
-    informers.add(workloads(local.apps().deployments()));
-    informers.add(workloads(local.apps().statefulSets()));
-    informers.add(workloads(local.apps().daemonSets()));
-    for (SharedIndexInformer<?> informer : informers) {
-      informer.start().whenComplete((ok, e) -> {
-        if (e != null && !closed) {
-          log.warn("add-on controller for cluster {}: cannot watch: {}", cluster, ManifestApplier.oneLine(e));
-        }
-      });
+    return sources;
+  }
+
+  private <T extends HasMetadata> InformerEventSource<T, ManagedAddOn> workloads(Class<T> kind,
+      io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<ManagedAddOn> primaries,
+      EventSourceContext<ManagedAddOn> context) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(kind, ManagedAddOn.class)
+        .withName("addon-" + kind.getSimpleName().toLowerCase(java.util.Locale.ROOT))
+        .withKubernetesClient(local)
+        .withWatchAllNamespaces()
+        .withLabelSelector(ManifestApplier.NAME_LABEL)
+        .withSecondaryToPrimaryMapper(w -> {
+          String addOn = w.getMetadata().getLabels() == null ? null : w.getMetadata().getLabels().get(ManifestApplier.NAME_LABEL);
+          return addOn == null ? Set.of() : primaries.list().filter(m -> addOn.equals(addOnOf(m)))
+              .map(ResourceID::fromResource).collect(Collectors.toSet());
+        })
+        .build(), context);
+  }
+
+  /** A write raced with the hub's (409): read again and reconcile once more, at once. */
+  private static final class Conflict extends RuntimeException {
+    Conflict() {
+      super(null, null, false, false);
     }
-    log.info("add-on controller started for cluster {} (resync {} s)", cluster, resync.toSeconds());
   }
 
-  private <T extends HasMetadata> SharedIndexInformer<T> workloads(
-      io.fabric8.kubernetes.client.dsl.MixedOperation<T, ?, ?> ops) {
-    SharedIndexInformer<T> informer = ops.inAnyNamespace().withLabel(ManifestApplier.NAME_LABEL).runnableInformer(0);
-    Consumer<T> changed = w -> {
-      String addOn = w.getMetadata().getLabels() == null ? null : w.getMetadata().getLabels().get(ManifestApplier.NAME_LABEL);
-      if (addOn != null && addOns != null) {
-        addOns.getStore().list().stream().filter(m -> addOn.equals(addOnOf(m)))
-            .forEach(m -> enqueue(m.getMetadata().getName()));
-      }
-    };
-    informer.addEventHandler(handler(changed, changed));
-    return informer;
-  }
+  private static final Duration AGAIN = Duration.ofMillis(100);
 
-  public boolean hasSynced() {
-    return !informers.isEmpty() && informers.stream().allMatch(SharedIndexInformer::hasSynced);
+  @Override
+  public UpdateControl<ManagedAddOn> reconcile(ManagedAddOn mao, Context<ManagedAddOn> context) {
+    if (context != null && context.isPrimaryResourceDeleted()) {
+      deleted(mao);
+      return UpdateControl.noUpdate();
+    }
+    Duration after;
+    try {
+      after = reconcile(mao.getMetadata().getName());
+    } catch (Conflict c) {
+      after = AGAIN;
+    } catch (RuntimeException e) {
+      log.warn("add-on controller for cluster {}: {}; retrying {} in {} s", cluster, ManifestApplier.oneLine(e),
+          mao.getMetadata().getName(), retry.toSeconds());
+      after = retry;
+    }
+    return after == null ? UpdateControl.noUpdate() : UpdateControl.<ManagedAddOn>noUpdate().rescheduleAfter(after);
   }
 
   // ---------------------------------------------------------------- reconcile
 
-  private void reconcile(String name) {
+  /**
+   * One pass over the ManagedAddOn as it is on the hub now; returns when to look again without an event (null: at the
+   * resync). Visible for tests, which call it directly.
+   */
+  Duration reconcile(String name) {
     ManagedAddOn mao = hub.resources(ManagedAddOn.class).inNamespace(cluster).withName(name).get();
     if (mao == null) {
-      return; // deleted: the delete event uninstalls
+      return null; // deleted: the delete event uninstalls
     }
     String addOn = addOnOf(mao);
     if (mao.getMetadata().getDeletionTimestamp() != null) {
       uninstall(addOn, mao.getStatus());
       removeFinalizer(mao);
-      return;
+      return null;
     }
     mao = ensureFinalizer(mao);
-    if (mao == null) {
-      return;
-    }
     ManagedAddOnStatus status = AddOnLifecycle.copy(mao.getStatus());
     String desired = status.desiredVersion;
     if (desired == null || desired.isBlank()) {
-      return; // the hub has not decided yet
+      return null; // the hub has not decided yet
     }
     Instant now = clock.instant();
     Long generation = mao.getMetadata().getGeneration();
@@ -178,7 +197,7 @@ public final class ManagedAddOnController implements AutoCloseable {
         log.warn("add-on {} on cluster {}: the hub asks for {}, but there is no AddOnRelease {}; nothing applied",
             addOn, cluster, desired, releaseName);
       }
-      return; // the resync looks again: the release may be published later
+      return null; // the resync looks again: the release may be published later
     }
 
     Optional<Operation> next = AddOnLifecycle.nextOperation(status, desired, now);
@@ -186,9 +205,6 @@ public final class ManagedAddOnController implements AutoCloseable {
       log.info("add-on {} on cluster {}: {}", addOn, cluster, next.get().message);
       status = AddOnLifecycle.start(status, next.get(), now, generation);
       mao = write(mao, status);
-      if (mao == null) {
-        return;
-      }
     }
     boolean inProgress = status.operation != null && status.operation.phase == Phase.InProgress;
     Duration deadline = progressDeadline(release);
@@ -203,7 +219,7 @@ public final class ManagedAddOnController implements AutoCloseable {
       } else {
         log.debug("add-on {}: {}", addOn, e.getMessage());
       }
-      return;
+      return null;
     }
 
     List<HasMetadata> applied;
@@ -224,13 +240,13 @@ public final class ManagedAddOnController implements AutoCloseable {
       } else {
         if (inProgress) {
           log.warn("add-on {} {} on cluster {}: {}; retrying", addOn, desired, cluster, ManifestApplier.oneLine(e));
-          enqueueAfter(name, retry);
+          return retry;
         } else {
           // re-applying a finished operation (drift correction): its outcome is already reported
           log.debug("add-on {} {} on cluster {}: {}", addOn, desired, cluster, ManifestApplier.oneLine(e));
         }
       }
-      return;
+      return null;
     }
     if (inProgress) {
       status = AddOnLifecycle.applied(status);
@@ -242,8 +258,9 @@ public final class ManagedAddOnController implements AutoCloseable {
       // Workload events usually decide it first; the deadline is the backstop.
       Instant due = AddOnLifecycle.deadline(judged.operation, deadline);
       Duration wait = Duration.between(clock.instant(), due);
-      enqueueAfter(name, wait.compareTo(resync) < 0 ? wait.plusMillis(50) : resync);
+      return wait.compareTo(resync) < 0 ? wait.plusMillis(50) : resync;
     }
+    return null;
   }
 
   private void finish(ManagedAddOn mao, ManagedAddOnStatus status) {
@@ -258,7 +275,8 @@ public final class ManagedAddOnController implements AutoCloseable {
   /**
    * Writes the agent's fields onto the ManagedAddOn read at the start of this reconcile, if they changed.
    *
-   * @return the written object, the unchanged one, or null after a conflict (the reconcile is queued again)
+   * @return the written object, or the unchanged one
+   * @throws Conflict the hub wrote in between: the reconcile runs again at once
    */
   private ManagedAddOn write(ManagedAddOn read, ManagedAddOnStatus ours) {
     ManagedAddOnStatus merged = AddOnLifecycle.mergeAgentFields(read.getStatus(), ours);
@@ -278,8 +296,7 @@ public final class ManagedAddOnController implements AutoCloseable {
           .patch(PatchContext.of(PatchType.JSON), json.asJson(patch));
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        enqueue(read.getMetadata().getName());
-        return null;
+        throw new Conflict();
       }
       throw e;
     }
@@ -302,15 +319,12 @@ public final class ManagedAddOnController implements AutoCloseable {
   }
 
   /** Fallback for a ManagedAddOn deleted without our finalizer: uninstall unless it has been created again. */
-  private void deleted(ManagedAddOn gone) {
-    String name = gone.getMetadata().getName();
-    runOnWorker(() -> {
-      ManagedAddOn now = hub.resources(ManagedAddOn.class).inNamespace(cluster).withName(name).get();
-      if (now != null && now.getMetadata().getDeletionTimestamp() == null) {
-        return;
-      }
-      uninstall(addOnOf(gone), gone.getStatus());
-    });
+  void deleted(ManagedAddOn gone) {
+    ManagedAddOn now = hub.resources(ManagedAddOn.class).inNamespace(cluster).withName(gone.getMetadata().getName()).get();
+    if (now != null && now.getMetadata().getDeletionTimestamp() == null) {
+      return;
+    }
+    uninstall(addOnOf(gone), gone.getStatus());
   }
 
   private ManagedAddOn ensureFinalizer(ManagedAddOn mao) {
@@ -330,8 +344,7 @@ public final class ManagedAddOnController implements AutoCloseable {
         return mao;
       }
       if (e.getCode() == 409) {
-        enqueue(mao.getMetadata().getName()); // changed since we read it
-        return null;
+        throw new Conflict(); // changed since we read it
       }
       throw e;
     }
@@ -348,7 +361,7 @@ public final class ManagedAddOnController implements AutoCloseable {
       withFinalizers(mao, next);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
-        enqueue(mao.getMetadata().getName());
+        throw new Conflict();
       } else if (e.getCode() != 404) {
         throw e;
       }
@@ -433,81 +446,5 @@ public final class ManagedAddOnController implements AutoCloseable {
   static String addOnOf(ManagedAddOn mao) {
     String addOn = mao.getSpec() == null ? null : mao.getSpec().addOn;
     return addOn == null || addOn.isBlank() ? mao.getMetadata().getName() : addOn;
-  }
-
-  private void enqueue(String name) {
-    if (closed || !pending.add(name)) {
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        pending.remove(name);
-        safely(() -> reconcile(name), name);
-      });
-    } catch (RejectedExecutionException e) {
-      pending.remove(name);
-    }
-  }
-
-  private void enqueueAfter(String name, Duration delay) {
-    if (closed) {
-      return;
-    }
-    try {
-      worker.schedule(() -> enqueue(name), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException ignored) {
-      // closed concurrently
-    }
-  }
-
-  private void runOnWorker(Runnable task) {
-    if (closed) {
-      return;
-    }
-    try {
-      worker.execute(() -> safely(task, null));
-    } catch (RejectedExecutionException ignored) {
-      // closed concurrently
-    }
-  }
-
-  private void safely(Runnable task, String retryName) {
-    if (closed) {
-      return;
-    }
-    try {
-      task.run();
-    } catch (RuntimeException e) {
-      if (closed) {
-        return; // the clients are being closed under us
-      }
-      log.warn("add-on controller for cluster {}: {}{}", cluster, ManifestApplier.oneLine(e),
-          retryName == null ? "" : "; retrying " + retryName + " in " + retry.toSeconds() + " s");
-      if (retryName != null) {
-        enqueueAfter(retryName, retry);
-      }
-    }
-  }
-
-  private static <T> ResourceEventHandler<T> handler(Consumer<T> upsert, Consumer<T> delete) {
-    return new ResourceEventHandler<>() {
-      @Override public void onAdd(T obj) { upsert.accept(obj); }
-
-      @Override public void onUpdate(T oldObj, T newObj) { upsert.accept(newObj); }
-
-      @Override public void onDelete(T obj, boolean deletedFinalStateUnknown) { delete.accept(obj); }
-    };
-  }
-
-  @Override
-  public void close() {
-    closed = true;
-    informers.forEach(SharedIndexInformer::close);
-    worker.shutdownNow();
-    try {
-      worker.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -15,6 +15,9 @@ import io.flotilla.api.foreign.agent.AgentCluster;
 import io.flotilla.api.foreign.agent.AgentMachine;
 import io.flotilla.api.foreign.capi.Cluster;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
+import io.flotilla.agent.AgentOperator;
+import io.flotilla.agent.hub.RecordWork;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,13 +36,18 @@ import static io.flotilla.agent.hostedcluster.ManagementClusterFixture.INFRA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The agent side of HostedClusterPause against two CRUD mocks: hub records, a hand-built hosted cluster. */
-class HostedClusterPauseControllerTest {
+/**
+ * The agent's HostedClusterPause reconciler against two CRUD mocks (hub records, a hand-built hosted cluster), called
+ * directly as JOSDK would call it: each {@link #pass} is one reconcile (or cleanup, for a deleted record) with its work
+ * run inline, so every assertion follows the pass that caused it. The last test runs the real operator once, for the
+ * wiring (JOSDK's finalizer, events driving the passes).
+ */
+class HostedClusterPauseReconcilerTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
   private static final String PAUSED = Cluster.PAUSED_ANNOTATION;
 
   ManagementClusterFixture f;
-  HostedClusterPauseController controller;
+  HostedClusterPauseReconciler reconciler;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -49,21 +57,39 @@ class HostedClusterPauseControllerTest {
 
   @AfterEach
   void tearDown() {
-    if (controller != null) {
-      controller.close();
+    if (reconciler != null) {
+      reconciler.close();
     }
     f.close();
   }
 
   private void startAgent() {
-    controller = new HostedClusterPauseController(f.hub, f.local, ManagementClusterFixture.agentConfig());
-    controller.start();
+    var config = ManagementClusterFixture.agentConfig();
+    reconciler = new HostedClusterPauseReconciler(f.hub, f.local, config, RecordWork.inline("pause", config.work()));
   }
 
+  /** One reconcile of the record as it is now (cleanup when it is being deleted, then JOSDK's finalizer removal). */
+  private void pass(String name) {
+    HostedClusterPause p = record(name);
+    if (p.getMetadata().getDeletionTimestamp() == null) {
+      reconciler.reconcile(p, null);
+      return;
+    }
+    DeleteControl d = reconciler.cleanup(p, null);
+    if (d.isRemoveFinalizer()) {
+      f.hub.resources(HostedClusterPause.class).inNamespace(CLUSTER).withName(name).edit(r -> {
+        r.getMetadata().getFinalizers().remove(HostedClusterPause.RELEASE_FINALIZER);
+        return r;
+      });
+    }
+  }
+
+  /** A new record, with the finalizer JOSDK adds before its first reconcile. */
   private HostedClusterPause hold(String name, String hostedCluster) {
     HostedClusterPause p = new HostedClusterPause();
     p.getMetadata().setNamespace(CLUSTER);
     p.getMetadata().setName(name);
+    p.getMetadata().setFinalizers(List.of(HostedClusterPause.RELEASE_FINALIZER));
     p.getSpec().hostedCluster = new NamespacedName(HC_NS, hostedCluster);
     return f.hub.resource(p).create();
   }
@@ -141,9 +167,10 @@ class HostedClusterPauseControllerTest {
     startAgent();
     hold("hold-1", HC);
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Paused));
+    pass("hold-1");
+    assertThat(phase("hold-1")).isEqualTo(Phase.Paused);
     HostedClusterPause held = record("hold-1");
-    assertThat(held.getStatus().saved).extracting(HostedClusterPauseControllerTest::saved).containsExactlyElementsOf(RECORDED);
+    assertThat(held.getStatus().saved).extracting(HostedClusterPauseReconcilerTest::saved).containsExactlyElementsOf(RECORDED);
     assertThat(held.getMetadata().getFinalizers()).contains(HostedClusterPause.RELEASE_FINALIZER);
     assertThat(held.getStatus().pausedAt).isNotNull();
     assertThat(condition("hold-1", HostedClusterPause.CONDITION_PAUSED).getStatus()).isEqualTo(Conditions.TRUE);
@@ -153,7 +180,8 @@ class HostedClusterPauseControllerTest {
 
     release("hold-1");
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Released));
+    pass("hold-1");
+    assertThat(phase("hold-1")).isEqualTo(Phase.Released);
     assertAsBefore();
     HostedClusterPause released = record("hold-1");
     assertThat(released.getStatus().releasedAt).isNotNull();
@@ -164,7 +192,8 @@ class HostedClusterPauseControllerTest {
 
     // Released and then deleted: nothing held, the finalizer goes at once.
     f.hub.resource(released).delete();
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(record("hold-1")).isNull());
+    pass("hold-1");
+    assertThat(record("hold-1")).isNull();
     assertAsBefore();
   }
 
@@ -172,13 +201,16 @@ class HostedClusterPauseControllerTest {
   void aDeletedHoldIsReleasedBeforeItGoes() {
     startAgent();
     hold("hold-1", HC);
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Paused));
+    pass("hold-1");
     assertHeld();
 
     f.hub.resource(record("hold-1")).delete();
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(record("hold-1")).isNull());
+    pass("hold-1"); // the release, under the finalizer
+    assertThat(record("hold-1")).as("kept until released").isNotNull();
     assertAsBefore();
+    pass("hold-1"); // nothing held any more: the finalizer goes
+    assertThat(record("hold-1")).isNull();
     assertThat(events("hold-1")).extracting(Event::getReason).contains("HostedClusterReleased");
   }
 
@@ -187,30 +219,38 @@ class HostedClusterPauseControllerTest {
     startAgent();
     hold("hold-x", "no-such-cluster");
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-x")).isEqualTo(Phase.Failed));
+    pass("hold-x");
+    assertThat(phase("hold-x")).isEqualTo(Phase.Failed);
     assertThat(condition("hold-x", HostedClusterPause.CONDITION_PAUSED))
         .satisfies(c -> assertThat(c.getStatus()).isEqualTo(Conditions.FALSE))
         .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterHold.REASON_HOSTED_CLUSTER_NOT_FOUND));
-    assertThat(record("hold-x").getMetadata().getFinalizers()).isNullOrEmpty();
     assertThat(record("hold-x").getStatus().saved).isEmpty();
     assertAsBefore();
+    pass("hold-x");
+    assertThat(phase("hold-x")).as("a failed hold is not retried until the record changes").isEqualTo(Phase.Failed);
+    // it holds nothing: deleting it is not held up
+    f.hub.resource(record("hold-x")).delete();
+    pass("hold-x");
+    assertThat(record("hold-x")).isNull();
   }
 
   @Test
   void releasingAHoldWhoseHostedClusterIsGoneOnlySaysSo() {
     startAgent();
     hold("hold-1", HC);
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Paused));
+    pass("hold-1");
+    assertThat(phase("hold-1")).isEqualTo(Phase.Paused);
     f.removeForGood(f.hc()); // torn down after the point of no return
     f.local.apps().deployments().inNamespace(CP_NS).withName("kube-apiserver").delete();
 
     release("hold-1");
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Released));
+    pass("hold-1");
+    assertThat(phase("hold-1")).isEqualTo(Phase.Released);
     assertThat(condition("hold-1", HostedClusterPause.CONDITION_RELEASED))
         .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterHold.REASON_HOSTED_CLUSTER_GONE))
         .satisfies(c -> assertThat(c.getMessage()).isEqualTo("nothing to release: HostedCluster clusters/hc-1 is gone"));
-    assertThat(record("hold-1").getMetadata().getFinalizers()).doesNotContain(HostedClusterPause.RELEASE_FINALIZER);
+    assertThat(HostedClusterHold.holdsNothing(record("hold-1"))).as("its deletion is not held up").isTrue();
     // nothing was put back on what is left of it
     assertThat(f.replicas("openshift-apiserver")).isZero();
   }
@@ -223,8 +263,6 @@ class HostedClusterPauseControllerTest {
   @Test
   void aRestartedAgentCompletesAHoldLeftPausingAndLeavesAPausedOneAlone() {
     HostedClusterPause crashed = hold("crashed", HC);
-    crashed.getMetadata().setFinalizers(List.of(HostedClusterPause.RELEASE_FINALIZER));
-    crashed = f.hub.resource(crashed).update();
     crashed.setStatus(new HostedClusterPauseStatus());
     crashed.getStatus().phase = Phase.Pausing;
     crashed.getStatus().saved = new ArrayList<>();
@@ -247,15 +285,40 @@ class HostedClusterPauseControllerTest {
 
     startAgent();
 
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("crashed")).isEqualTo(Phase.Paused));
-    assertThat(record("crashed").getStatus().saved).extracting(HostedClusterPauseControllerTest::saved)
+    pass("crashed");
+    pass("already-paused");
+    assertThat(phase("crashed")).isEqualTo(Phase.Paused);
+    assertThat(record("crashed").getStatus().saved).extracting(HostedClusterPauseReconcilerTest::saved)
         .containsExactlyElementsOf(RECORDED);
     assertHeld();
     assertThat(record("already-paused").getMetadata().getResourceVersion())
         .isEqualTo(paused.getMetadata().getResourceVersion());
 
     release("crashed");
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("crashed")).isEqualTo(Phase.Released));
+    pass("crashed");
+    assertThat(phase("crashed")).isEqualTo(Phase.Released);
     assertAsBefore();
+  }
+
+  /** The same reconciler on the agent's operator: JOSDK adds the finalizer, events drive the hold and the release. */
+  @Test
+  void onTheAgentsOperatorAHoldIsTakenAndReleasedThroughEvents() {
+    var config = ManagementClusterFixture.agentConfig();
+    reconciler = new HostedClusterPauseReconciler(f.hub, f.local, config);
+    try (AgentOperator operator = new AgentOperator(f.hub, CLUSTER).register(reconciler,
+        HostedClusterPauseReconciler.NAME, HostedClusterPause.RELEASE_FINALIZER)) {
+      operator.start();
+      HostedClusterPause p = new HostedClusterPause();
+      p.getMetadata().setNamespace(CLUSTER);
+      p.getMetadata().setName("hold-1");
+      p.getSpec().hostedCluster = new NamespacedName(HC_NS, HC);
+      f.hub.resource(p).create();
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(phase("hold-1")).isEqualTo(Phase.Paused));
+      assertThat(record("hold-1").getMetadata().getFinalizers()).containsExactly(HostedClusterPause.RELEASE_FINALIZER);
+      assertHeld();
+      f.hub.resource(record("hold-1")).delete();
+      await().atMost(TIMEOUT).untilAsserted(() -> assertThat(record("hold-1")).isNull());
+      assertAsBefore();
+    }
   }
 }
