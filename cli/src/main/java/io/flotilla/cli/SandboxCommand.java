@@ -109,7 +109,8 @@ final class SandboxCommand {
     @Override
     public Integer call() throws Exception {
       Path workDir = dir != null ? dir : java.nio.file.Files.createTempDirectory("flotilla-demo-");
-      return new SandboxDemo(spec.commandLine().getOut()).run(fleetOptions.toOptions(workDir));
+      // agents as processes, as deployed: stopping one in the health step is a real SIGTERM
+      return new SandboxDemo(spec.commandLine().getOut()).run(fleetOptions.toOptions(workDir).withAgentProcesses(true));
     }
   }
 }
