@@ -90,7 +90,7 @@ public final class AgentProcesses {
   /** How a stop ended: the exit code is empty only when the agent's wrapper was gone and nobody recorded it. */
   public record Stopped(String cluster, long pid, OptionalInt exitCode, boolean killed) {
     public String describe() {
-      return "pid " + pid + (killed ? ", killed after " + STOP_TIMEOUT.toSeconds() + "s" : "") + ", exit code "
+      return "pid " + pid + (killed ? ", killed (SIGKILL) when the wait ran out" : "") + ", exit code "
           + (exitCode.isPresent() ? Integer.toString(exitCode.getAsInt()) : "unknown");
     }
   }
