@@ -13,7 +13,7 @@ import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "sandbox", description = "The local fleet: a hub and management clusters on this machine.",
-    subcommands = {SandboxCommand.Up.class, SandboxCommand.Demo.class})
+    subcommands = {SandboxCommand.Up.class, SandboxCommand.Demo.class, SandboxAgentCommand.class})
 final class SandboxCommand {
 
   /** Options shared by `up` and `demo`. */
@@ -56,16 +56,23 @@ final class SandboxCommand {
         description = "Where kubeconfigs, S3 credentials and data go (default ./.sandbox).")
     Path dir;
 
+    @Option(names = "--agent-processes", description = "Run each management cluster's agent as its own process, as "
+        + "deployed (pid in D/agents/<cluster>.pid, output in D/agents/<cluster>.log); a stopped agent stays stopped "
+        + "until `flotilla sandbox agent start`.")
+    boolean agentProcesses;
+
     @picocli.CommandLine.Mixin FleetOptions fleetOptions;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
       PrintWriter out = spec.commandLine().getOut();
-      Fleet fleet = Fleet.up(fleetOptions.toOptions(dir), line -> { out.println("  " + line); out.flush(); });
+      Fleet fleet = Fleet.up(fleetOptions.toOptions(dir).withAgentProcesses(agentProcesses),
+          line -> { out.println("  " + line); out.flush(); });
       CountDownLatch stopped = new CountDownLatch(1);
       Thread hook = new Thread(() -> {
-        // Ctrl-C: stop everything we started (etcd processes, servers) before the JVM goes.
+        // Ctrl-C: stop everything we started (agent and etcd processes, servers) before the JVM goes; agent processes
+        // `sandbox agent start` started too, found by their pid files.
         fleet.close();
         stopped.countDown();
       }, "sandbox-shutdown");
@@ -77,6 +84,10 @@ final class SandboxCommand {
         out.printf("  kubectl --kubeconfig %s/%s.kubeconfig get hostedclusters -A%n", d, c);
       }
       out.printf("  bin/flotilla status --kubeconfig %s/hub.kubeconfig%n", d);
+      if (agentProcesses) {
+        String c = fleet.clusterNames().get(0);
+        out.printf("  bin/flotilla sandbox agent stop %s --dir %s   # then: sandbox agent start|status%n", c, d);
+      }
       out.printf("  set -a; . %s/s3.env; set +a   # S3 endpoint, bucket and credentials%n%n", d);
       out.print(FleetTable.of(fleet.hub().resources(ManagementCluster.class).list().getItems(), Instant.now()).render());
       out.flush();
@@ -98,7 +109,8 @@ final class SandboxCommand {
     @Override
     public Integer call() throws Exception {
       Path workDir = dir != null ? dir : java.nio.file.Files.createTempDirectory("flotilla-demo-");
-      return new SandboxDemo(spec.commandLine().getOut()).run(fleetOptions.toOptions(workDir));
+      // agents as processes, as deployed: stopping one in the health step is a real SIGTERM
+      return new SandboxDemo(spec.commandLine().getOut()).run(fleetOptions.toOptions(workDir).withAgentProcesses(true));
     }
   }
 }

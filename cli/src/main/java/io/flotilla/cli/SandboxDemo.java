@@ -25,11 +25,14 @@ final class SandboxDemo {
   private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
   private static final String POLICY = "demo-every-10s";
   private static final Duration POLICY_INTERVAL = Duration.ofSeconds(10);
+  /** An agent process is a JVM loading fabric8 and the AWS SDK next to the whole fleet: on 2 cores, many seconds. */
+  private static final Duration AGENT_PROCESS_START = Duration.ofSeconds(60);
 
   SandboxDemo(PrintWriter out) { this.out = out; }
 
   int run(Fleet.Options options) {
-    heading("Bring up the fleet: hub, " + options.clusters() + " management clusters, S3, a real etcd per hosted cluster");
+    heading("Bring up the fleet: hub, " + options.clusters() + " management clusters, S3, a real etcd per hosted cluster"
+        + (options.agentProcesses() ? ", each cluster's agent a process of its own" : ""));
     try (Fleet fleet = Fleet.up(options, this::detail)) {
       heading("Clusters registered and heart-beating");
       for (String cluster : fleet.clusterNames()) {
@@ -43,16 +46,22 @@ final class SandboxDemo {
       heading("Health: stop " + victim + "'s agent; the hub marks it Unknown after the grace period ("
           + fleet.gracePeriod().toSeconds() + "s), then Available again once the agent is back");
       Instant stopped = Instant.now();
+      String pid = fleet.agentProcess(victim).map(p -> " (pid " + p.pid() + ")").orElse("");
       fleet.stopAgent(victim);
-      detail(victim + ": agent stopped");
+      detail(victim + ": agent" + pid + " stopped" + fleet.agentProcesses().map(a -> " with SIGTERM, "
+          + a.lastExitCode(victim).stream().mapToObj(c -> "exit code " + c).findFirst().orElse("exit code unknown")
+          + "; it stays stopped").orElse(""));
       Fleet.await(fleet.gracePeriod().plus(options.heartbeat().multipliedBy(5)), victim + " to become Unknown",
           () -> "Unknown".equals(fleet.availability(victim)));
       detail(victim + ": Unknown after " + Duration.between(stopped, Instant.now()).toSeconds() + "s ("
           + reason(fleet, victim) + ")");
       fleet.startAgent(victim);
       Instant restarted = Instant.now();
-      Fleet.await(options.heartbeat().multipliedBy(10), victim + " to become Available again", () -> fleet.isAvailable(victim));
-      detail(victim + ": agent restarted, Available again after " + Duration.between(restarted, Instant.now()).toMillis() + "ms");
+      String newPid = fleet.agentProcess(victim).map(p -> " as pid " + p.pid()).orElse("");
+      Fleet.await(options.heartbeat().multipliedBy(10).plus(options.agentProcesses() ? AGENT_PROCESS_START : Duration.ZERO),
+          victim + " to become Available again", () -> fleet.isAvailable(victim));
+      detail(victim + ": agent restarted" + newPid + ", Available again after "
+          + Duration.between(restarted, Instant.now()).toMillis() + "ms");
 
       String source = fleet.clusterNames().get(0);
       List<String> hosted = fleet.hostedClusters(source);

@@ -34,13 +34,15 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * The local fleet: a hub and N management clusters (CRUD-mode mock API servers over TLS), S3Proxy, a real etcd per
- * hosted cluster (HyperShift simulator), the hub-manager and one spoke-agent per cluster, all in this JVM and all
- * talking over real HTTP. Clusters join exactly as `flotilla cluster add` does it.
+ * hosted cluster (HyperShift simulator), the hub-manager and one spoke-agent per cluster, all in this JVM (the agents,
+ * with {@link Options#withAgentProcesses}, each in a process of its own: {@link AgentProcesses}) and all talking over
+ * real HTTP. Clusters join exactly as `flotilla cluster add` does it.
  */
 public final class Fleet implements AutoCloseable {
   public static final String BUCKET = "flotilla-backups";
@@ -56,7 +58,7 @@ public final class Fleet implements AutoCloseable {
 
   /** What to bring up. Heartbeats are short so the sandbox notices an outage in seconds, not minutes. */
   public record Options(int clusters, int hostedPerCluster, Path dir, long etcdSeedBytes, Duration heartbeat,
-                        int graceHeartbeats, Duration readyTimeout) {
+                        int graceHeartbeats, Duration readyTimeout, boolean agentProcesses) {
     public Options {
       if (clusters < 1) {
         throw new IllegalArgumentException("--clusters must be at least 1");
@@ -67,13 +69,15 @@ public final class Fleet implements AutoCloseable {
     }
 
     public static Options defaults(Path dir) {
-      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120));
+      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120), false);
     }
 
-    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout); }
-    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout); }
-    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout); }
-    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout); }
+    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
+    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
+    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
+    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout, agentProcesses); }
+    /** Each agent as its own OS process, as deployed, instead of in this JVM (where tests can reconfigure it). */
+    public Options withAgentProcesses(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, on); }
   }
 
   /** One management cluster of the sandbox. */
@@ -110,6 +114,8 @@ public final class Fleet implements AutoCloseable {
   private final String encryptionKeyId = "sandbox-kek-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16);
   private MockApiServer hub;
   private HubManager hubManager;
+  /** With {@link Options#agentProcesses()}: the agents' processes, found through their files in D/agents/. */
+  private AgentProcesses agentProcesses;
   private boolean closed;
 
   private Fleet(Options options, Consumer<String> progress) {
@@ -134,6 +140,9 @@ public final class Fleet implements AutoCloseable {
     Path dir = options.dir().toAbsolutePath();
     createDirectories(dir);
     deleteIfExists(dir.resolve("ready"));
+    AgentProcesses agents = new AgentProcesses(dir);
+    agents.reset();
+    agentProcesses = options.agentProcesses() ? agents : null;
 
     store = ObjectStore.start(dir.resolve("s3"), BUCKET);
     writeFile(dir.resolve("s3.env"), s3Env(store), true);
@@ -161,7 +170,9 @@ public final class Fleet implements AutoCloseable {
         spoke.hostedClusters.add(hc);
       }
       startAgent(name);
-      progress.accept(name + ": API server at " + spoke.server.url() + ", joined, agent started, hosted clusters "
+      String agent = agentProcess(name).map(p -> "agent started (pid " + p.pid() + ", log "
+          + agentProcesses.log(name) + ")").orElse("agent started");
+      progress.accept(name + ": API server at " + spoke.server.url() + ", joined, " + agent + ", hosted clusters "
           + (spoke.hostedClusters.isEmpty() ? "none" : String.join(", ", spoke.hostedClusters)));
     }
 
@@ -183,6 +194,11 @@ public final class Fleet implements AutoCloseable {
     Path agentKubeconfig = dir.resolve("agents").resolve(name + "-hub.kubeconfig");
     writeFile(agentKubeconfig, ClusterRegistration.agentKubeconfig(hub.url(), hub.caCertificatePem(),
         registration.token(), name), true);
+    if (agentProcesses != null) {
+      var relay = relayCertificate(name);
+      agentProcesses.prepare(name, agentKubeconfig, dir.resolve(name + ".kubeconfig"), options.heartbeat(),
+          AGENT_NAMESPACE, relay.certificatePem() + relayCa.certificatePem(), relay.privateKeyPem());
+    }
 
     Spoke spoke = new Spoke(name, server, agentKubeconfig);
     spokes.put(name, spoke);
@@ -318,10 +334,15 @@ public final class Fleet implements AutoCloseable {
 
   /** The relay of one agent: loopback, a free port, a certificate from the sandbox's relay CA. */
   private io.flotilla.agent.restore.RelayConfig relayConfig(String cluster) {
-    var cert = io.flotilla.sandbox.tls.Pki.newServer(relayCa, "flotilla-relay-" + cluster, List.of());
+    var cert = relayCertificate(cluster);
     return new io.flotilla.agent.restore.RelayConfig("127.0.0.1", 0, null,
         io.flotilla.agent.restore.RelayConfig.serverContext(cert.certificatePem() + relayCa.certificatePem(),
             cert.privateKeyPem()));
+  }
+
+  /** The serving certificate of one agent's relay (SANs 127.0.0.1 and localhost), issued by the sandbox's relay CA. */
+  private io.flotilla.sandbox.tls.Pki.Issued relayCertificate(String cluster) {
+    return io.flotilla.sandbox.tls.Pki.newServer(relayCa, "flotilla-relay-" + cluster, List.of());
   }
 
   /** PEM of the CA that issues the agents' relay certificates (what etcd-init must trust). */
@@ -335,7 +356,17 @@ public final class Fleet implements AutoCloseable {
     return b;
   }
 
+  /** Starts a cluster's agent unless it runs; with agent processes, as a process of its own (see {@link #agentProcess}). */
   public void startAgent(String cluster) {
+    if (agentProcesses != null) {
+      spoke(cluster);
+      try {
+        agentProcesses.start(cluster);
+      } catch (AgentProcesses.AlreadyRunningException e) {
+        // as in-process: starting a running agent changes nothing
+      }
+      return;
+    }
     startAgent(cluster, a -> a, io.flotilla.agent.backup.StoreConnector.AWS_SDK);
   }
 
@@ -346,6 +377,10 @@ public final class Fleet implements AutoCloseable {
   public void startAgent(String cluster, java.util.function.UnaryOperator<io.flotilla.agent.AgentConfig> configure,
       io.flotilla.agent.backup.StoreConnector.S3Factory s3Factory) {
     Spoke spoke = spoke(cluster);
+    if (agentProcesses != null) {
+      throw new IllegalStateException("a changed agent configuration or object-store client needs the in-process agent;"
+          + " this fleet runs its agents as processes");
+    }
     if (spoke.agent != null) {
       return;
     }
@@ -365,9 +400,17 @@ public final class Fleet implements AutoCloseable {
     spoke.agent.start();
   }
 
-  /** Stops a cluster's agent as an outage would: it simply stops renewing its lease. */
+  /**
+   * Stops a cluster's agent as an outage would: it simply stops renewing its lease. With agent processes, SIGTERM
+   * (then SIGKILL after {@link AgentProcesses#STOP_TIMEOUT}), also of an agent `sandbox agent start` started; it stays
+   * stopped.
+   */
   public void stopAgent(String cluster) {
     Spoke spoke = spoke(cluster);
+    if (agentProcesses != null) {
+      agentProcesses.stop(cluster);
+      return;
+    }
     if (spoke.agent != null) {
       spoke.agent.close();
       spoke.agent = null;
@@ -377,6 +420,15 @@ public final class Fleet implements AutoCloseable {
       spoke.agentHubClient = null;
     }
   }
+
+  /** The running agent process of a cluster (whoever started it), with agent processes; empty when it is stopped. */
+  public Optional<ProcessHandle> agentProcess(String cluster) {
+    spoke(cluster);
+    return agentProcesses().flatMap(a -> a.running(cluster));
+  }
+
+  /** The agents' processes, pid files, logs and exit codes; empty when the agents run in this JVM. */
+  public Optional<AgentProcesses> agentProcesses() { return Optional.ofNullable(agentProcesses); }
 
   public boolean isAvailable(String cluster) { return Conditions.TRUE.equals(availability(cluster)); }
 
@@ -428,7 +480,12 @@ public final class Fleet implements AutoCloseable {
     closed = true;
     deleteIfExists(options.dir().toAbsolutePath().resolve("ready"));
     List<Runnable> steps = new ArrayList<>();
-    spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
+    if (agentProcesses != null) {
+      // all at once, while the API servers they talk to still answer; including agents `sandbox agent start` started
+      steps.add(() -> agentProcesses.stop(spokes.keySet(), AgentProcesses.STOP_TIMEOUT));
+    } else {
+      spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
+    }
     steps.add(() -> { if (hubManager != null) hubManager.close(); });
     spokes.values().forEach(s -> steps.add(() -> { if (s.simulator != null) s.simulator.close(); }));
     spokes.values().forEach(s -> steps.add(() -> { if (s.workloads != null) s.workloads.close(); }));
@@ -513,7 +570,7 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
-  private static void deleteIfExists(Path file) {
+  static void deleteIfExists(Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
@@ -522,7 +579,7 @@ public final class Fleet implements AutoCloseable {
   }
 
   /** Files holding credentials are owner-only, as kubectl and the AWS CLI expect. */
-  private static void writeFile(Path file, String content, boolean secret) {
+  static void writeFile(Path file, String content, boolean secret) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Files.writeString(file, content);

@@ -138,7 +138,8 @@ public final class EtcdLauncher {
   /** Pids of every etcd this JVM started and has not stopped yet. */
   public static Set<Long> runningPids() { return ProcessRegistry.pids(); }
 
-  static int[] freePorts(int count) {
+  /** Ports free on loopback now: bound to port 0 and released, so another process may still take one first. */
+  public static int[] freePorts(int count) {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       int[] ports = new int[count];
