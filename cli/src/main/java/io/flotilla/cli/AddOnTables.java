@@ -8,7 +8,7 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Operation;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.FleetAddOnReconciler;
 import io.flotilla.hub.addon.rollout.RolloutPlanner;
 import io.flotilla.hub.addon.validation.AddOnValidation;

@@ -3,9 +3,9 @@ package io.flotilla.cli;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.flotilla.agent.backup.BackupConfig;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Durations;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Durations;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupSpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
@@ -117,7 +117,7 @@ final class BackupDescription {
   static Duration pauseWindow(HostedClusterBackupStatus s) {
     if (s != null && s.pauseWindow != null) {
       try {
-        return io.flotilla.api.common.Durations.parse(s.pauseWindow);
+        return io.flotilla.common.Durations.parse(s.pauseWindow);
       } catch (IllegalArgumentException e) {
         // fall back to the timestamps
       }
@@ -134,7 +134,7 @@ final class BackupDescription {
     }
     // status.pauseWindow has milliseconds; the timestamps only whole seconds
     return pause.isZero() ? "<1s" : pause.toMillisPart() != 0 && pause.toSeconds() < 10
-        ? io.flotilla.api.common.Durations.formatMillis(pause) : Ages.of(pause);
+        ? io.flotilla.common.Durations.formatMillis(pause) : Ages.of(pause);
   }
 
   private static String sizeOrUnknown(Long bytes) {

@@ -1,7 +1,7 @@
 package io.flotilla.cli;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.Durations;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.common.Validation;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;

@@ -2,9 +2,9 @@ package io.flotilla.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.BackupHistory;
+import io.flotilla.common.BackupHistory;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy;

@@ -2,8 +2,8 @@ package io.flotilla.cli;
 
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.cluster.v1alpha1.ManagementClusterStatus;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Time;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.rollout.RolloutPlanner;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.api.common.BuildInfo;
+import io.flotilla.common.BuildInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,6 +1,6 @@
 package io.flotilla.cli;
 
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -3,7 +3,7 @@ package io.flotilla.cli;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.flotilla.api.common.Kubeconfigs;
+import io.flotilla.common.Kubeconfigs;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

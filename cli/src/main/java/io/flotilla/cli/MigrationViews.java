@@ -1,8 +1,8 @@
 package io.flotilla.cli;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Step;

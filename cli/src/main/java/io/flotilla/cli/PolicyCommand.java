@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.common.Validation;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;

@@ -4,7 +4,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Operation;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
-import io.flotilla.api.common.SemanticVersion;
+import io.flotilla.common.SemanticVersion;
 
 import java.util.ArrayList;
 import java.util.List;

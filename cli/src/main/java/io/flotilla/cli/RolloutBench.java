@@ -5,7 +5,7 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Operation;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Type;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.sandbox.Fleet;
 
 import java.io.PrintWriter;

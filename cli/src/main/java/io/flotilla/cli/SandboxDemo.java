@@ -215,7 +215,7 @@ final class SandboxDemo {
 
   private static String reason(Fleet fleet, String cluster) {
     ManagementCluster mc = fleet.hub().resources(ManagementCluster.class).withName(cluster).get();
-    return io.flotilla.api.common.Conditions.find(mc.getStatus().conditions, ManagementCluster.AVAILABLE)
+    return io.flotilla.common.Conditions.find(mc.getStatus().conditions, ManagementCluster.AVAILABLE)
         .map(c -> c.getReason() + ": " + c.getMessage()).orElse("no condition");
   }
 

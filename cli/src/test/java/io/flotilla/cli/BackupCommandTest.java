@@ -1,7 +1,7 @@
 package io.flotilla.cli;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import io.flotilla.sandbox.Fleet;

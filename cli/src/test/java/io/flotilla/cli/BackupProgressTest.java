@@ -83,7 +83,7 @@ class BackupProgressTest {
   @Test
   void aFailedBackupShowsItsReasonWhereTheStepWas() {
     HostedClusterBackupStatus s = status(Phase.Failed, "Failed", null, null);
-    io.flotilla.api.common.Conditions.set(s.conditions, "Completed", "False", "HostedClusterNotFound", "m", 1L,
+    io.flotilla.common.Conditions.set(s.conditions, "Completed", "False", "HostedClusterNotFound", "m", 1L,
         java.time.Instant.EPOCH);
     assertThat(BackupProgress.describe(s)).isEqualTo("Failed      HostedClusterNotFound");
   }

@@ -3,7 +3,7 @@ package io.flotilla.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;

@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.flotilla.agent.SpokeAgent;
-import io.flotilla.api.common.BuildInfo;
+import io.flotilla.common.BuildInfo;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.hub.HubManager;
 import io.flotilla.hub.HubManagerConfig;

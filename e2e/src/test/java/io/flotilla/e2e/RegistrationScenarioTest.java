@@ -1,8 +1,8 @@
 package io.flotilla.e2e;
 
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.BuildInfo;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.BuildInfo;
+import io.flotilla.common.Conditions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;

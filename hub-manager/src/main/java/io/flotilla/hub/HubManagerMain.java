@@ -1,9 +1,9 @@
 package io.flotilla.hub;
 
 import io.fabric8.kubernetes.client.Config;
-import io.flotilla.api.common.Durations;
-import io.flotilla.api.common.GracefulShutdown;
-import io.flotilla.api.common.Kubeconfigs;
+import io.flotilla.common.Durations;
+import io.flotilla.common.GracefulShutdown;
+import io.flotilla.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;

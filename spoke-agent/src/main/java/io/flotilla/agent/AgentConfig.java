@@ -2,7 +2,7 @@ package io.flotilla.agent;
 
 import io.flotilla.agent.backup.BackupConfig;
 import io.flotilla.agent.work.AgentWork;
-import io.flotilla.api.common.BuildInfo;
+import io.flotilla.common.BuildInfo;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,11 +1,11 @@
 package io.flotilla.agent;
 
 import io.fabric8.kubernetes.client.Config;
-import io.flotilla.api.common.Kubeconfigs;
+import io.flotilla.common.Kubeconfigs;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.flotilla.api.common.BuildInfo;
-import io.flotilla.api.common.GracefulShutdown;
+import io.flotilla.common.BuildInfo;
+import io.flotilla.common.GracefulShutdown;
 import io.flotilla.agent.work.AgentWork;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.agent.hostedcluster.HostedClusterPauser;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;

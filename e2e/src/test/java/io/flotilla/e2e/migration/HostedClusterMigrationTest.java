@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Step;

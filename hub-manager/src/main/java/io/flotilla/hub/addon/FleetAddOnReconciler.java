@@ -13,7 +13,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.placement.Placement;
 import io.flotilla.hub.addon.rollout.ClusterState;
 import io.flotilla.hub.addon.rollout.FleetRollout;

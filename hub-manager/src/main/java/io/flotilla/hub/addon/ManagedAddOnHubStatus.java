@@ -1,13 +1,13 @@
 package io.flotilla.hub.addon;
 
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.validation.AddOnValidation;
 
 import java.time.Clock;

@@ -3,8 +3,8 @@ package io.flotilla.hub.addon;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Time;
 import io.flotilla.hub.addon.rollout.ClusterState;
 
 import java.time.Instant;

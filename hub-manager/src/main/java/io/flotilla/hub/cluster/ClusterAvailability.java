@@ -1,6 +1,6 @@
 package io.flotilla.hub.cluster;
 
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 
 import java.time.Duration;
 import java.time.Instant;

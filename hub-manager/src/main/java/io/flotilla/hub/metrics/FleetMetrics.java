@@ -1,11 +1,11 @@
 package io.flotilla.hub.metrics;
 
-import io.flotilla.api.metrics.BackupSeries;
+import io.flotilla.common.metrics.BackupSeries;
 import io.flotilla.api.addon.v1alpha1.FleetAddOn;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.Durations;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,7 +1,7 @@
 package io.flotilla.hub.metrics;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.flotilla.api.metrics.ComponentMetrics;
+import io.flotilla.common.metrics.ComponentMetrics;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;

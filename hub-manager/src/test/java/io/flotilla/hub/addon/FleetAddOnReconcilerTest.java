@@ -16,7 +16,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOn;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec.FailureStrategy;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.rollout.RolloutPlanner;
 import java.time.Duration;
 import java.util.List;

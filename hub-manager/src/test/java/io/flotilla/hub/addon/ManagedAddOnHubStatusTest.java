@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.validation.AddOnValidation;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec.FailureStrategy;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

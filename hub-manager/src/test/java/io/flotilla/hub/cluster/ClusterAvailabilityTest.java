@@ -3,7 +3,7 @@ package io.flotilla.hub.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;

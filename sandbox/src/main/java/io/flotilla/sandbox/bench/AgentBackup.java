@@ -11,7 +11,7 @@ import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.hub.HubRecords;
 import io.flotilla.agent.storage.KeyEncryptionKey;
 import io.flotilla.agent.storage.SnapshotFigures;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.Durations;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;

@@ -1,6 +1,6 @@
 package io.flotilla.sandbox.hypershift;
 
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 
 /**

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.HostedControlPlane;
 import io.flotilla.api.foreign.hypershift.NodePool;

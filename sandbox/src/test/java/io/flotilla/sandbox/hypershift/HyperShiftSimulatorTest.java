@@ -6,7 +6,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.foreign.capi.Cluster;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.HostedControlPlane;

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.cluster.v1alpha1.ManagementClusterStatus;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.flotilla.agent.addon;
 
-import io.flotilla.api.common.SemanticVersion;
+import io.flotilla.common.SemanticVersion;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -10,9 +10,9 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Operation;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Type;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Durations;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Durations;
+import io.flotilla.common.Time;
 
 import java.time.Duration;
 import java.time.Instant;

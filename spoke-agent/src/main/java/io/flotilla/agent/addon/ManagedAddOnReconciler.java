@@ -1,6 +1,6 @@
 package io.flotilla.agent.addon;
 
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 

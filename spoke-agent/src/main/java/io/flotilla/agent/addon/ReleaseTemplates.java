@@ -1,6 +1,6 @@
 package io.flotilla.agent.addon;
 
-import io.flotilla.api.common.SemanticVersion;
+import io.flotilla.common.SemanticVersion;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.fabric8.kubernetes.api.model.KubernetesResource;

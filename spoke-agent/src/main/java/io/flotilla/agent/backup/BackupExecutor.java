@@ -19,9 +19,9 @@ import io.flotilla.agent.storage.EtcdState;
 import io.flotilla.agent.storage.SnapshotFigures;
 import io.flotilla.agent.storage.SnapshotPipeline;
 import io.flotilla.agent.storage.SnapshotSource;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupSpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
@@ -467,7 +467,7 @@ public final class BackupExecutor {
           Instant p = pausedAt;
           records.updateStatus(ns, name, s -> {
             s.resumedAt = Time.format(r);
-            s.pauseWindow = io.flotilla.api.common.Durations.formatMillis(Duration.between(p, r));
+            s.pauseWindow = io.flotilla.common.Durations.formatMillis(Duration.between(p, r));
             Conditions.set(s.conditions, HostedClusterBackup.CONDITION_PAUSED, Conditions.FALSE, "Resumed",
                 "Paused for " + Duration.between(p, r).toMillis() + " ms" + (keptTheirs.isEmpty() ? ""
                     : "; left as changed by someone else meanwhile: " + String.join(", ", keptTheirs)),
@@ -516,7 +516,7 @@ public final class BackupExecutor {
       return BackupConfig.DEFAULT_MAX_PAUSE_WINDOW;
     }
     try {
-      Duration d = io.flotilla.api.common.Durations.parse(spec.maxPauseWindow);
+      Duration d = io.flotilla.common.Durations.parse(spec.maxPauseWindow);
       if (d.isZero() || d.isNegative()) {
         throw new IllegalArgumentException("must be positive");
       }

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 import io.flotilla.api.foreign.agent.Agent;
 import io.flotilla.api.foreign.agent.AgentCluster;
 import io.flotilla.api.foreign.agent.AgentMachine;

@@ -1,6 +1,6 @@
 package io.flotilla.agent.hostedcluster;
 
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 
 import java.time.Duration;
 import java.time.Instant;

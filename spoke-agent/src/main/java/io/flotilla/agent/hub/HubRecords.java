@@ -1,6 +1,6 @@
 package io.flotilla.agent.hub;
 
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import org.slf4j.Logger;

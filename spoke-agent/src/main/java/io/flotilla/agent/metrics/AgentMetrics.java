@@ -1,8 +1,8 @@
 package io.flotilla.agent.metrics;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.flotilla.api.metrics.BackupSeries;
-import io.flotilla.api.metrics.ComponentMetrics;
+import io.flotilla.common.metrics.BackupSeries;
+import io.flotilla.common.metrics.ComponentMetrics;
 import io.micrometer.core.instrument.Gauge;
 
 import java.net.InetSocketAddress;

@@ -1,8 +1,8 @@
 package io.flotilla.agent.metrics;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Time;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 
 import java.time.Instant;

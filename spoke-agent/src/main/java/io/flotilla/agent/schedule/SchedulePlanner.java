@@ -1,6 +1,6 @@
 package io.flotilla.agent.schedule;
 
-import io.flotilla.api.common.CronSchedule;
+import io.flotilla.common.CronSchedule;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 

@@ -1,7 +1,7 @@
 package io.flotilla.agent.schedule;
 
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 

@@ -9,7 +9,7 @@ import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Operation;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Type;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

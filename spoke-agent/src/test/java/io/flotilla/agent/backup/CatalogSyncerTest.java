@@ -8,7 +8,7 @@ import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.CatalogReconciliation;
 import io.flotilla.agent.storage.ClusterIdentity;
 import io.flotilla.agent.storage.S3ProxyTestSupport;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupSpec;

@@ -177,7 +177,7 @@ class MetricsEndpointsTest {
 
   @Test
   void bothEndpointsExportTheSameBackupSeriesNames() {
-    // both export io.flotilla.api.metrics.BackupSeries: same names, help and types from either endpoint
+    // both export io.flotilla.common.metrics.BackupSeries: same names, help and types from either endpoint
     hubMetrics = new HubMetrics(MetricsFixtures::fullFleet);
     agentMetrics = new AgentMetrics("mc1", () -> new SpokeState(MetricsFixtures.fullFleet().backups(),
         java.util.List.of()), java.time.Clock.systemUTC());

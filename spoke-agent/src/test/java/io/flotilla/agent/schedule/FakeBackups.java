@@ -2,9 +2,9 @@ package io.flotilla.agent.schedule;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.agent.hub.HubRecords;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;

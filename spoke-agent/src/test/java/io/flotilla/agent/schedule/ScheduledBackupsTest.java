@@ -17,7 +17,7 @@ import io.flotilla.agent.backup.BackupFailure;
 import io.flotilla.agent.backup.BackupJournal;
 import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.storage.S3ProxyTestSupport;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;

@@ -1,7 +1,7 @@
 package io.flotilla.agent.storage;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.flotilla.agent.hostedcluster.ManagementClusterFixture;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardown;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardownSpec.Purpose;

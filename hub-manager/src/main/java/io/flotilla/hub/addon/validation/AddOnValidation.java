@@ -5,7 +5,7 @@ import io.flotilla.api.addon.v1alpha1.AddOnRelease;
 import io.flotilla.api.addon.v1alpha1.AddOnReleaseSpec;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
-import io.flotilla.api.common.SemanticVersion;
+import io.flotilla.common.SemanticVersion;
 import io.flotilla.api.common.Validation;
 
 import java.time.Duration;
@@ -289,7 +289,7 @@ public final class AddOnValidation {
    */
   public static Optional<Duration> parseDuration(String value) {
     try {
-      return Optional.of(io.flotilla.api.common.Durations.parse(value));
+      return Optional.of(io.flotilla.common.Durations.parse(value));
     } catch (IllegalArgumentException | ArithmeticException e) {
       return Optional.empty(); // malformed, or beyond ~292 years as in Go
     }

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.JsonPatches;
+import io.flotilla.common.JsonPatches;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;

@@ -1,8 +1,8 @@
 package io.flotilla.hub.dr.migration;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;

@@ -1,9 +1,9 @@
 package io.flotilla.hub.dr.migration;
 
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Durations;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;

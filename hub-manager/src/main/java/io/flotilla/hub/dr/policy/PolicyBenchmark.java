@@ -1,7 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
-import io.flotilla.api.common.CronSchedule;
+import io.flotilla.common.CronSchedule;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;

@@ -1,7 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
-import io.flotilla.api.common.Conditions;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.Conditions;
+import io.flotilla.common.Durations;
 import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.flotilla.hub.dr.policy;
 
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 

@@ -1,8 +1,8 @@
 package io.flotilla.hub.dr.policy;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.flotilla.api.common.CronSchedule;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.CronSchedule;
+import io.flotilla.common.Durations;
 import io.flotilla.api.common.Validation;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;

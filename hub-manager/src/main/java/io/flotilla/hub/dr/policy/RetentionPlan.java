@@ -1,7 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
-import io.flotilla.api.common.Durations;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Durations;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;

@@ -1,7 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
-import io.flotilla.api.common.CronSchedule;
-import io.flotilla.api.common.Durations;
+import io.flotilla.common.CronSchedule;
+import io.flotilla.common.Durations;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 
 import java.time.Duration;

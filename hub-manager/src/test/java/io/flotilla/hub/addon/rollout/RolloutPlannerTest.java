@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec.FailureStrategy;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.rollout.Plan.State;
 import java.time.Duration;
 import java.util.ArrayList;

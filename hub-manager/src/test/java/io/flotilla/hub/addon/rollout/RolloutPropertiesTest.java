@@ -7,7 +7,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec.FailureStrategy;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus.Phase;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.rollout.ClusterState.Operation;
 import io.flotilla.hub.addon.rollout.Plan.State;
 import java.time.Duration;

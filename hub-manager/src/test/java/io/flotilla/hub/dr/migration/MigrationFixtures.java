@@ -1,7 +1,7 @@
 package io.flotilla.hub.dr.migration;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
@@ -146,7 +146,7 @@ final class MigrationHub {
     HostedClusterPauseStatus s = p.getStatus() == null ? new HostedClusterPauseStatus() : p.getStatus();
     s.phase = phase;
     if (phase == HostedClusterPauseStatus.Phase.Released) {
-      s.releasedAt = io.flotilla.api.common.Time.format(Instant.now()); // and, as the agent, no observedGeneration
+      s.releasedAt = io.flotilla.common.Time.format(Instant.now()); // and, as the agent, no observedGeneration
     } else {
       s.observedGeneration = p.getMetadata().getGeneration();
     }

@@ -10,7 +10,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import io.javaoperatorsdk.operator.Operator;

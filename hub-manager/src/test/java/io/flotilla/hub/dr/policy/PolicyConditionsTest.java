@@ -3,7 +3,7 @@ package io.flotilla.hub.dr.policy;
 import static io.flotilla.hub.dr.policy.Specs.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.api.common.Conditions;
+import io.flotilla.common.Conditions;
 import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import java.time.Duration;
 import java.time.Instant;

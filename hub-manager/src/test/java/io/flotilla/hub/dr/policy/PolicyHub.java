@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.common.NamespacedName;
-import io.flotilla.api.common.Time;
+import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;

@@ -3,7 +3,7 @@ package io.flotilla.hub.dr.policy;
 import static io.flotilla.hub.dr.policy.Specs.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.flotilla.api.common.CronSchedule;
+import io.flotilla.common.CronSchedule;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +64,12 @@ public final class GracefulShutdown {
     GracefulShutdown shutdown = new GracefulShutdown(component, budget, closeAction);
     for (String name : SIGNALS) {
       try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> shutdown.requestStop());
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+          if (!shutdown.isStopRequested()) {
+            log.info("{}: SIG{} received; stopping within {}", component, signal.getName(), Durations.format(budget));
+          }
+          shutdown.requestStop();
+        });
       } catch (IllegalArgumentException e) {
         // e.g. -Xrs, or the signal is reserved on this platform: the JVM keeps its own handling, the hook still closes
         log.warn("cannot take SIG{} ({}); on that signal the shutdown hook stops {} instead", name, e.getMessage(),
@@ -76,6 +81,8 @@ public final class GracefulShutdown {
   }
 
   public Duration budget() { return budget; }
+
+  public boolean isStopRequested() { return stopRequested.getCount() == 0; }
 
   /** What the signal handlers do; also for callers that want the component to stop. */
   public void requestStop() { stopRequested.countDown(); }

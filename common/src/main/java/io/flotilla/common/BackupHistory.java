@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;

@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;

@@ -1,5 +1,6 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
+import io.flotilla.api.common.Validation;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,7 @@ public final class BuildInfo {
   public static String version() { return VERSION; }
 
   private static String load() {
-    try (InputStream in = BuildInfo.class.getResourceAsStream("/io/flotilla/api/build.properties")) {
+    try (InputStream in = BuildInfo.class.getResourceAsStream("/io/flotilla/common/build.properties")) {
       Properties p = new Properties();
       if (in != null) {
         p.load(in);

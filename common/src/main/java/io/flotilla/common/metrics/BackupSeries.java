@@ -1,8 +1,8 @@
-package io.flotilla.api.metrics;
+package io.flotilla.common.metrics;
 
-import io.flotilla.api.common.BackupHistory;
-import io.flotilla.api.common.BackupHistory.Subject;
-import io.flotilla.api.common.BackupHistory.Summary;
+import io.flotilla.common.BackupHistory;
+import io.flotilla.common.BackupHistory.Subject;
+import io.flotilla.common.BackupHistory.Summary;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,11 +1,12 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
+import io.flotilla.api.common.NamespacedName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.flotilla.api.common.BackupHistory.FailureTally;
-import io.flotilla.api.common.BackupHistory.Subject;
-import io.flotilla.api.common.BackupHistory.Summary;
+import io.flotilla.common.BackupHistory.FailureTally;
+import io.flotilla.common.BackupHistory.Subject;
+import io.flotilla.common.BackupHistory.Summary;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;

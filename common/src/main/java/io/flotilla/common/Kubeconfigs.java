@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import io.fabric8.kubernetes.client.Config;
 

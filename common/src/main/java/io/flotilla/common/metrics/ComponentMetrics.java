@@ -1,7 +1,7 @@
-package io.flotilla.api.metrics;
+package io.flotilla.common.metrics;
 
-import io.flotilla.api.common.BuildInfo;
-import io.flotilla.api.common.MetricsEndpoint;
+import io.flotilla.common.BuildInfo;
+import io.flotilla.common.MetricsEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;

@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

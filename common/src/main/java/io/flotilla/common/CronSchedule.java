@@ -1,4 +1,4 @@
-package io.flotilla.api.common;
+package io.flotilla.common;
 
 import com.cronutils.model.Cron;
 import com.cronutils.model.CronType;
