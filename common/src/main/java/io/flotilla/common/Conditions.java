@@ -44,6 +44,11 @@ public final class Conditions {
     return true;
   }
 
+  /** Sets what a decision wants; see {@link #set(List, String, String, String, String, Long, Instant)}. */
+  public static boolean set(List<Condition> conditions, DesiredCondition c, Long observedGeneration, Instant now) {
+    return set(conditions, c.type(), c.status(), c.reason(), c.message(), observedGeneration, now);
+  }
+
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     return conditions == null ? Optional.empty()
         : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();

@@ -1,10 +1,10 @@
 package io.flotilla.hub;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -60,13 +60,7 @@ class HubManagerShutdownTest {
     server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
         new KubernetesMixedDispatcher(responses), false);
     server.init(InetAddress.getByName("127.0.0.1"), 0);
-    // JOSDK checks its Lease permissions with a SelfSubjectRulesReview, which the CRUD mock cannot answer
-    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().withIncomplete(false)
-            .withResourceRules(new ResourceRuleBuilder().withApiGroups("coordination.k8s.io").withResources("leases")
-                .withVerbs("create", "update", "get").build())
-            .endStatus().build())
-        .always();
+    MockApiServers.stubLeaseAccess(server); // JOSDK checks its Lease permissions; the CRUD mock cannot answer
     client = server.createClient();
     kubeconfig = dir.resolve("hub.kubeconfig");
     Files.writeString(kubeconfig, """

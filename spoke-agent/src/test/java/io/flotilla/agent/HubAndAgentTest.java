@@ -1,5 +1,7 @@
 package io.flotilla.agent;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,14 +36,14 @@ class HubAndAgentTest {
 
   @BeforeEach
   void servers() throws Exception {
-    hubServer = MockServers.startCrud();
-    spokeServer = MockServers.startCrud();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     spoke = spokeServer.createClient();
-    MockServers.applyCrd(hub, "managementclusters.cluster.flotilla.io");
-    MockServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
-    MockServers.stubLeaseAccess(hubServer);
-    MockServers.stubTokenRequest(hubServer, "mc1", "agent-token");
+    MockApiServers.applyCrd(hub, "managementclusters.cluster.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
+    MockApiServers.stubLeaseAccess(hubServer);
+    MockApiServers.stubTokenRequest(hubServer, "mc1", "agent-token");
   }
 
   @AfterEach

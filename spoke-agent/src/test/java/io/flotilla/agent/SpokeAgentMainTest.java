@@ -1,5 +1,7 @@
 package io.flotilla.agent;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -48,9 +50,9 @@ class SpokeAgentMainTest {
 
   @Test
   void clusterUnknownToTheHubExitsThree() throws Exception {
-    KubernetesMockServer hub = MockServers.startCrud();
+    KubernetesMockServer hub = MockApiServers.startCrud();
     try (var client = hub.createClient()) {
-      MockServers.applyCrd(client, "managementclusters.cluster.flotilla.io");
+      MockApiServers.applyCrd(client, "managementclusters.cluster.flotilla.io");
       Path kc = dir.resolve("hub.kubeconfig");
       Files.writeString(kc, ClusterRegistration.agentKubeconfig(client.getConfiguration().getMasterUrl(), null,
           "tok", "ghost"));

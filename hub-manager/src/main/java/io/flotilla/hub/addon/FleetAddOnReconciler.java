@@ -1,5 +1,9 @@
 package io.flotilla.hub.addon;
 
+import io.flotilla.common.DesiredCondition;
+
+import io.flotilla.common.StatusWriter;
+
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -298,7 +302,7 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
     }
 
     // 4. the FleetAddOn's status
-    for (Plan.FleetCondition c : plan.conditions()) {
+    for (DesiredCondition c : plan.conditions()) {
       Conditions.set(conditions, c.type(), c.status(), c.reason(), c.message(), generation, now);
     }
     if (targetProblem.isPresent()) {
@@ -419,7 +423,7 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
     if (fleet.getStatus() != null && json.asJson(fleet.getStatus()).equals(json.asJson(next))) {
       return;
     }
-    hub.resources(FleetAddOn.class).withName(fleet.getMetadata().getName()).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), json.asJson(List.of(Map.of("op", "add", "path", "/status", "value", next))));
+    // the only writer of this status, recomputed from scratch every pass
+    StatusWriter.write(hub, fleet, next, StatusWriter.Precondition.LAST_WRITE_WINS);
   }
 }

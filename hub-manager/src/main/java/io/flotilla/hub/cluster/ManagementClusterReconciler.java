@@ -1,11 +1,10 @@
 package io.flotilla.hub.cluster;
 
+import io.flotilla.common.EventRecorder;
+
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
@@ -28,8 +27,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +44,7 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   public static final String NAME = "managementcluster";
   public static final String COMPONENT = "flotilla-hub-manager";
   /** Events about cluster-scoped objects go to the default namespace, as the API server expects. */
-  public static final String EVENT_NAMESPACE = "default";
+  public static final String EVENT_NAMESPACE = EventRecorder.CLUSTER_SCOPED_NAMESPACE;
 
   public static final String REASON_JOINED = "AgentJoined";
   public static final String REASON_REGISTERED = "Registered";
@@ -60,6 +57,7 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   private final ClusterAvailability availability;
   private final Duration defaultLeaseDuration;
   private final Clock clock;
+  private final EventRecorder events;
 
   public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration) {
     this(hub, availability, defaultLeaseDuration, Clock.systemUTC());
@@ -71,6 +69,7 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
     this.availability = Objects.requireNonNull(availability);
     this.defaultLeaseDuration = Objects.requireNonNull(defaultLeaseDuration);
     this.clock = Objects.requireNonNull(clock);
+    this.events = new EventRecorder(hub, COMPONENT, clock);
   }
 
   @Override
@@ -183,29 +182,9 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   }
 
   private void recordEvent(ManagementCluster mc, ClusterAvailability.Decision decision, Instant now) {
-    String name = mc.getMetadata().getName();
-    String ts = DateTimeFormatter.ISO_INSTANT.format(now);
-    try {
-      hub.v1().events().inNamespace(EVENT_NAMESPACE).resource(new EventBuilder()
-              .withNewMetadata().withName(name + "." + Long.toHexString(now.toEpochMilli()) + Long.toHexString(System.nanoTime() & 0xffff))
-              .withNamespace(EVENT_NAMESPACE).endMetadata()
-              .withNewInvolvedObject().withApiVersion(mc.getApiVersion()).withKind(mc.getKind()).withName(name)
-              .withUid(mc.getMetadata().getUid()).withResourceVersion(mc.getMetadata().getResourceVersion()).endInvolvedObject()
-              .withType(decision.available() ? "Normal" : "Warning")
-              .withReason(decision.available() ? "ClusterAvailable" : "ClusterUnavailable")
-              .withMessage(decision.reason() + ": " + decision.message())
-              .withNewSource().withComponent(COMPONENT).endSource()
-              .withReportingComponent(COMPONENT)
-              .withReportingInstance(COMPONENT)
-              .withAction("Heartbeat")
-              .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
-              .withEventTime(new MicroTime(ZonedDateTime.ofInstant(now, java.time.ZoneOffset.UTC)
-                  .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"))))
-              .build())
-          .create();
-    } catch (KubernetesClientException e) {
-      log.warn("cluster {}: could not record event: {}", name, e.getMessage());
-    }
+    events.record(mc, decision.available() ? "Normal" : "Warning",
+        decision.available() ? "ClusterAvailable" : "ClusterUnavailable", "Heartbeat",
+        decision.reason() + ": " + decision.message());
   }
 
   static Instant renewTime(Lease lease) {

@@ -1,10 +1,12 @@
 package io.flotilla.hub.addon;
 
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.flotilla.testing.MockApiServers;
+
+import io.flotilla.testing.MutableClock;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.addon.v1alpha1.AddOnRelease;
 import io.flotilla.api.addon.v1alpha1.FleetAddOn;
@@ -16,12 +18,7 @@ import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.cluster.v1alpha1.ManagementClusterStatus;
 import io.flotilla.common.Conditions;
 import io.flotilla.common.Time;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,13 +33,7 @@ final class AddOnHub {
 
   AddOnHub(KubernetesClient client) {
     this.client = client;
-    for (String name : CRDS) {
-      try (InputStream in = AddOnHub.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      } catch (java.io.IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    MockApiServers.applyCrds(client, CRDS);
   }
 
   /** A registered cluster (namespace + ManagementCluster) whose Available condition is True or Unknown. */
@@ -181,18 +172,4 @@ final class AddOnHub {
     return m;
   }
 
-  /** A clock tests move by hand. */
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant now) { this.now = now; }
-
-    void advance(java.time.Duration d) { now = now.plus(d); }
-
-    @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-
-    @Override public Clock withZone(ZoneId zone) { return this; }
-
-    @Override public Instant instant() { return now; }
-  }
 }

@@ -1,5 +1,7 @@
 package io.flotilla.hub.metrics;
 
+import io.flotilla.testing.Scrape;
+
 import static io.flotilla.hub.metrics.FleetFixtures.backup;
 import static io.flotilla.hub.metrics.FleetFixtures.completed;
 import static io.flotilla.hub.metrics.FleetFixtures.fleet;

@@ -1,5 +1,7 @@
 package io.flotilla.hub.webhook;
 
+import io.flotilla.testing.MutableClock;
+
 import static io.flotilla.hub.webhook.WebhookTestSupport.configurationBundle;
 import static io.flotilla.hub.webhook.WebhookTestSupport.secretBundle;
 import static io.flotilla.hub.webhook.WebhookTestSupport.secretServing;

@@ -1,10 +1,9 @@
 package io.flotilla.agent.addon;
 
-import io.flotilla.common.JsonPatches;
+import io.flotilla.common.StatusWriter;
 
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -284,16 +283,9 @@ public final class ManagedAddOnReconciler implements Reconciler<ManagedAddOn> {
     if (read.getStatus() != null && json.asJson(merged).equals(json.asJson(read.getStatus()))) {
       return read;
     }
-    // Not a status PUT: the sandbox's API server ignores its resourceVersion, so a PUT from a stale read would undo
-    // a desiredVersion the hub wrote since (and the hub, trusting its read-your-writes cache, would not write it
-    // again). A JSON Patch that first replaces resourceVersion with the one read is refused with 409 when stale.
-    List<Map<String, Object>> patch = List.of(
-        JsonPatches.unchangedSince(read),
-        Map.of("op", "add", "path", "/status", "value", merged));
+    // Shared with the hub (it writes desiredVersion): a write from a stale read must fail, not undo the hub's.
     try {
-      return hub.resources(ManagedAddOn.class).inNamespace(read.getMetadata().getNamespace())
-          .withName(read.getMetadata().getName()).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON), json.asJson(patch));
+      return StatusWriter.writeAndGet(hub, read, merged, StatusWriter.Precondition.UNCHANGED_SINCE_READ);
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409) {
         throw new Conflict();

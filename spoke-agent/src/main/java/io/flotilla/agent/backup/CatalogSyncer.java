@@ -1,5 +1,7 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.common.StatusWriter;
+
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -194,30 +196,27 @@ public final class CatalogSyncer implements AutoCloseable {
       List<String> failed) {
     String ns = record.getMetadata().getNamespace();
     String name = record.getMetadata().getName();
-    for (int attempt = 0; attempt < STATUS_ATTEMPTS; attempt++) {
-      HostedClusterBackup current = hub.resources(HostedClusterBackup.class).inNamespace(ns).withName(name).get();
-      if (current == null) {
+    try {
+      HostedClusterBackup written = StatusWriter.update(hub, HostedClusterBackup.class, ns, name,
+          (HostedClusterBackup current, HostedClusterBackupStatus ignored) -> {
+            // the generation it is written for: the record as read in this attempt
+            Long generation = current.getMetadata().getGeneration();
+            status.observedGeneration = generation;
+            for (Condition c : status.conditions) {
+              c.setObservedGeneration(generation);
+            }
+            return status;
+          });
+      if (written == null) {
         failed.add(ns + "/" + name + " was deleted before its status was written");
         return false;
       }
-      Long generation = current.getMetadata().getGeneration();
-      status.observedGeneration = generation;
-      for (Condition c : status.conditions) {
-        c.setObservedGeneration(generation);
-      }
-      current.setStatus(status);
-      try {
-        hub.resources(HostedClusterBackup.class).inNamespace(ns).resource(current).updateStatus();
-        return true;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          failed.add("cannot write the status of " + ns + "/" + name + ": " + message(e));
-          return false;
-        }
-      }
+      return true;
+    } catch (KubernetesClientException e) {
+      failed.add("cannot write the status of " + ns + "/" + name + ": " + (e.getCode() == 409 ? "it kept changing"
+          : message(e)));
+      return false;
     }
-    failed.add("cannot write the status of " + ns + "/" + name + ": it kept changing");
-    return false;
   }
 
   private static String message(KubernetesClientException e) {

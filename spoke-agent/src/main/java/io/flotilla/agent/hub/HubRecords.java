@@ -1,14 +1,15 @@
 package io.flotilla.agent.hub;
 
+import io.flotilla.common.EventRecorder;
+
+import io.flotilla.common.StatusWriter;
+
 import io.flotilla.common.JsonPatches;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.flotilla.common.Time;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import org.slf4j.Logger;
@@ -19,13 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
  * The agent's writes to the records it executes on the hub (HostedClusterBackup, HostedClusterRestore): status (the
- * agent is its only writer), its finalizer, and events. Status writes are read-modify-write with the resource
- * version, retried on conflict, so a concurrent metadata change (a finalizer, an annotation) never loses either write.
+ * agent is its only writer), its finalizer, and events. Status writes are read-modify-write under the
+ * resource-version precondition ({@link StatusWriter#update}), retried on conflict, so a concurrent change (a finalizer,
+ * an annotation) never loses either write.
  * Bound to the spoke's client instead, it writes the scheduled backups the agent records locally while they wait to be
  * forwarded to the hub (io.flotilla.agent.schedule).
  *
@@ -40,8 +41,7 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
   private final Class<R> kind;
   private final java.util.function.Supplier<S> newStatus;
   private final String finalizer;
-  private final Clock clock;
-  private final String component;
+  private final EventRecorder events;
 
   /** @param finalizer the agent's finalizer on this kind, or null if it holds none */
   public HubRecords(KubernetesClient hub, Class<R> kind, java.util.function.Supplier<S> newStatus, String finalizer,
@@ -50,8 +50,7 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
     this.kind = Objects.requireNonNull(kind);
     this.newStatus = Objects.requireNonNull(newStatus);
     this.finalizer = finalizer;
-    this.clock = Objects.requireNonNull(clock);
-    this.component = component;
+    this.events = new EventRecorder(hub, component, Objects.requireNonNull(clock));
   }
 
   public R get(String namespace, String name) {
@@ -77,23 +76,7 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
   }
 
   private R writeStatus(String namespace, String name, java.util.function.UnaryOperator<S> next) {
-    KubernetesClientException last = null;
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      R current = get(namespace, name);
-      if (current == null) {
-        return null;
-      }
-      current.setStatus(next.apply(current.getStatus()));
-      try {
-        return hub.resources(kind).inNamespace(namespace).resource(current).updateStatus();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
-        }
-        last = e;
-      }
-    }
-    throw last;
+    return StatusWriter.update(hub, kind, namespace, name, next);
   }
 
   public void addFinalizer(String namespace, String name) {
@@ -138,21 +121,7 @@ public final class HubRecords<R extends CustomResource<?, S> & Namespaced, S> {
   }
 
   /** A Kubernetes event on the record, in its namespace; best effort, never fails the backup. */
-  public void event(R backup, String type, String reason, String message) {
-    try {
-      String now = Time.format(clock.instant());
-      hub.v1().events().inNamespace(backup.getMetadata().getNamespace()).resource(new EventBuilder()
-          .withNewMetadata().withName(backup.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-          .withNamespace(backup.getMetadata().getNamespace()).endMetadata()
-          .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(backup.getApiVersion()).withKind(backup.getKind())
-              .withNamespace(backup.getMetadata().getNamespace()).withName(backup.getMetadata().getName())
-              .withUid(backup.getMetadata().getUid()).build())
-          .withType(type).withReason(reason).withMessage(message)
-          .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-          .withNewSource().withComponent(component).endSource()
-          .build()).create();
-    } catch (KubernetesClientException e) {
-      log.debug("could not record event {} on {}: {}", reason, backup.getMetadata().getName(), e.getMessage());
-    }
+  public void event(R record, String type, String reason, String message) {
+    events.record(record, type, reason, "Execute", message);
   }
 }

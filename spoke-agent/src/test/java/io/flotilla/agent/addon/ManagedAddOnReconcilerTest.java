@@ -1,5 +1,7 @@
 package io.flotilla.agent.addon;
 
+import io.flotilla.testing.MockApiServers;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -8,12 +10,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.flotilla.api.addon.v1alpha1.AddOnRelease;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
@@ -27,12 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -62,12 +57,12 @@ class ManagedAddOnReconcilerTest {
 
   @BeforeEach
   void start() throws Exception {
-    hubServer = startCrud();
-    localServer = startCrud();
+    hubServer = MockApiServers.startCrud();
+    localServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     local = localServer.createClient();
-    applyCrd(hub, "managedaddons.addon.flotilla.io");
-    applyCrd(hub, "addonreleases.addon.flotilla.io");
+    MockApiServers.applyCrd(hub, "managedaddons.addon.flotilla.io");
+    MockApiServers.applyCrd(hub, "addonreleases.addon.flotilla.io");
     for (AddOnRelease release : ReleaseTemplates.load(Path.of("../addon-templates"))) {
       if (release.getSpec().addOn.equals(ADDON)) {
         release.getSpec().progressDeadline = "3s"; // the failing 1.2.0 must fail within the test
@@ -95,21 +90,6 @@ class ManagedAddOnReconcilerTest {
     localServer.destroy();
   }
 
-  // Same as io.flotilla.agent.MockServers, which is package-private there.
-  static KubernetesMockServer startCrud() {
-    var responses = new HashMap<io.fabric8.mockwebserver.ServerRequest, java.util.Queue<io.fabric8.mockwebserver.ServerResponse>>();
-    var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
-    server.init();
-    return server;
-  }
-
-  /** Registers a CRD from the flotilla-api jar, so /status is a subresource on the mock. */
-  static void applyCrd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = ManagedAddOnReconcilerTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-    }
-  }
 
   // ---- the hub's side, as hub-manager does it: it writes only desiredVersion (and InvalidVersion)
 

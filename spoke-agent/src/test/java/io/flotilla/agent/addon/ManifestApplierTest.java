@@ -1,5 +1,7 @@
 package io.flotilla.agent.addon;
 
+import io.flotilla.testing.MockApiServers;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,7 +26,7 @@ class ManifestApplierTest {
 
   @BeforeEach
   void start() {
-    server = ManagedAddOnReconcilerTest.startCrud();
+    server = MockApiServers.startCrud();
     client = server.createClient();
     applier = new ManifestApplier(client);
   }

@@ -1,24 +1,19 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.testing.MockApiServers;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.flotilla.agent.storage.S3ProxyTestSupport;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 
 /**
  * One CRUD-mode mock API server standing for both the hub and a spoke (their objects never share a namespace), with
@@ -33,15 +28,9 @@ final class BucketFixture implements AutoCloseable {
   final KubernetesClient client;
 
   BucketFixture() throws Exception {
-    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-        new KubernetesMixedDispatcher(new HashMap<>()), false);
-    server.init();
+    server = MockApiServers.startCrud();
     client = server.createClient();
-    for (String crd : new String[] {"hostedclusterbackups.dr.flotilla.io", "backupstores.dr.flotilla.io"}) {
-      try (InputStream in = BucketFixture.class.getResourceAsStream("/META-INF/fabric8/" + crd + "-v1.yml")) {
-        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      }
-    }
+    MockApiServers.applyCrds(client, "hostedclusterbackups.dr.flotilla.io", "backupstores.dr.flotilla.io");
   }
 
   /** Creates a namespace; returns the UID the API server gave it. */

@@ -1,20 +1,15 @@
 package io.flotilla.agent.hostedcluster;
 
+import io.flotilla.testing.MockApiServers;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.api.foreign.agent.Agent;
 import io.flotilla.api.foreign.agent.AgentCluster;
@@ -26,12 +21,9 @@ import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.api.foreign.hypershift.HostedControlPlane;
 import io.flotilla.api.foreign.hypershift.NodePool;
 
-import java.io.InputStream;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 
 /**
  * A hub and a management cluster on two CRUD mock API servers (mixed mode: an expectation wins over CRUD, so a test can
@@ -66,18 +58,18 @@ public final class ManagementClusterFixture implements AutoCloseable {
   public final KubernetesClient local;
 
   public ManagementClusterFixture() throws Exception {
-    hubServer = startCrud();
-    localServer = startCrud();
+    hubServer = MockApiServers.startCrud();
+    localServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     local = localServer.createClient();
-    applyCrd(hub, "hostedclusterpauses.dr.flotilla.io");
-    applyCrd(hub, "hostedclusterteardowns.dr.flotilla.io");
+    MockApiServers.applyCrd(hub, "hostedclusterpauses.dr.flotilla.io");
+    MockApiServers.applyCrd(hub, "hostedclusterteardowns.dr.flotilla.io");
     for (String crd : List.of("hostedclusters.hypershift.openshift.io", "nodepools.hypershift.openshift.io",
         "hostedcontrolplanes.hypershift.openshift.io", "clusters.cluster.x-k8s.io", "machines.cluster.x-k8s.io",
         "agentmachines.capi-provider.agent-install.openshift.io",
         "agentclusters.capi-provider.agent-install.openshift.io", "agents.agent-install.openshift.io",
         "clusterdeployments.hive.openshift.io")) {
-      applyCrd(local, crd);
+      MockApiServers.applyCrd(local, crd);
     }
     for (String ns : List.of(HC_NS, CP_NS, AGENT_NS)) {
       local.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
@@ -89,13 +81,6 @@ public final class ManagementClusterFixture implements AutoCloseable {
     return new AgentConfig(CLUSTER, Duration.ofSeconds(60), "test");
   }
 
-  private static KubernetesMockServer startCrud() {
-    return io.flotilla.agent.MockServers.startCrud();
-  }
-
-  private static void applyCrd(KubernetesClient client, String name) throws Exception {
-    io.flotilla.agent.MockServers.applyCrd(client, name);
-  }
 
   /** Creates the hosted cluster laid out above. */
   public void hostedCluster() {

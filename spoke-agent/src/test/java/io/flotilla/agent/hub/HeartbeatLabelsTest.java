@@ -1,20 +1,15 @@
 package io.flotilla.agent.hub;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.flotilla.agent.AgentConfig;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
-import java.io.InputStream;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,27 +22,15 @@ class HeartbeatLabelsTest {
   KubernetesClient hub;
   KubernetesClient spoke;
 
-  static KubernetesMockServer crud() {
-    var server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(),
-        new KubernetesMixedDispatcher(new HashMap<>()), false);
-    server.init();
-    return server;
-  }
-
-  static void crd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = HeartbeatLabelsTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-    }
-  }
 
   @BeforeEach
   void servers() throws Exception {
-    hubServer = crud();
-    spokeServer = crud();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     spoke = spokeServer.createClient();
-    crd(hub, "managementclusters.cluster.flotilla.io");
-    crd(spoke, "hostedclusters.hypershift.openshift.io");
+    MockApiServers.applyCrd(hub, "managementclusters.cluster.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
     ManagementCluster mc = new ManagementCluster();
     mc.getMetadata().setName("mc1");
     hub.resource(mc).create();

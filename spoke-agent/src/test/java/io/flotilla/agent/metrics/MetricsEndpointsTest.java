@@ -1,5 +1,9 @@
 package io.flotilla.agent.metrics;
 
+import io.flotilla.testing.MockApiServers;
+
+import io.flotilla.testing.Scrape;
+
 import static io.flotilla.agent.metrics.MetricsFixtures.backup;
 import static io.flotilla.agent.metrics.MetricsFixtures.completed;
 import static io.flotilla.agent.metrics.MetricsFixtures.fleet;
@@ -10,27 +14,17 @@ import static io.flotilla.agent.metrics.MetricsFixtures.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.hub.metrics.HubMetrics;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -56,31 +50,18 @@ class MetricsEndpointsTest {
   HubMetrics hubMetrics;
   AgentMetrics agentMetrics;
 
-  static KubernetesMockServer crudServer() {
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    KubernetesMockServer server = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
-        new MockWebServer(), responses, new KubernetesMixedDispatcher(responses), false);
-    server.init();
-    return server;
-  }
-
-  static void crd(KubernetesClient client, String name) throws Exception {
-    try (InputStream in = MetricsEndpointsTest.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-      client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-    }
-  }
 
   @BeforeEach
   void servers() throws Exception {
-    hubServer = crudServer();
-    spokeServer = crudServer();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     spoke = spokeServer.createClient();
     for (String name : new String[] {"hostedclusterbackups.dr.flotilla.io", "backuppolicies.dr.flotilla.io",
         "fleetaddons.addon.flotilla.io", "managedaddons.addon.flotilla.io"}) {
-      crd(hub, name);
+      MockApiServers.applyCrd(hub, name);
     }
-    crd(spoke, "hostedclusters.hypershift.openshift.io");
+    MockApiServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
   }
 
   @AfterEach

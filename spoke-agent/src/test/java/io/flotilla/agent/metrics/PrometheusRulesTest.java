@@ -1,5 +1,7 @@
 package io.flotilla.agent.metrics;
 
+import io.flotilla.testing.Scrape;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

@@ -1,5 +1,7 @@
 package io.flotilla.agent.schedule;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -119,11 +121,11 @@ class HubOutageTest {
 
   @BeforeEach
   void fleet() throws Exception {
-    hubServer = TestServers.startCrud();
+    hubServer = MockApiServers.startCrud();
     hubAdmin = hubServer.createClient();
     hubLink = new TcpProxy(hubServer.getPort());
-    TestServers.applyCrd(hubAdmin, "hostedclusterbackups.dr.flotilla.io");
-    TestServers.applyCrd(hubAdmin, "backupstores.dr.flotilla.io");
+    MockApiServers.applyCrd(hubAdmin, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(hubAdmin, "backupstores.dr.flotilla.io");
     BackupStore store = new BackupStore();
     store.getMetadata().setName("store");
     store.getSpec().bucket = "backups";
@@ -133,10 +135,10 @@ class HubOutageTest {
       hubAdmin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(cluster).endMetadata().build())
           .create();
       hubAdmin.configMaps().inNamespace(cluster).resource(schedule(cluster)).create();
-      KubernetesMockServer spokeServer = TestServers.startCrud();
+      KubernetesMockServer spokeServer = MockApiServers.startCrud();
       KubernetesClient spoke = spokeServer.createClient();
-      TestServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
-      TestServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
+      MockApiServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
+      MockApiServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
       spokeServers.put(cluster, spokeServer);
       spokes.put(cluster, spoke);
     }

@@ -1,5 +1,7 @@
 package io.flotilla.agent.schedule;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,12 +33,12 @@ class RecordForwarderTest {
 
   @BeforeEach
   void servers() throws Exception {
-    hubServer = TestServers.startCrud();
-    spokeServer = TestServers.startCrud();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     spoke = spokeServer.createClient();
-    TestServers.applyCrd(hub, "hostedclusterbackups.dr.flotilla.io");
-    TestServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(hub, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
     onSpoke = new HubRecords<>(spoke, HostedClusterBackup.class, HostedClusterBackupStatus::new,
         HostedClusterBackup.OBJECTS_FINALIZER, Clock.systemUTC(), "test");
     onHub = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,

@@ -1,5 +1,7 @@
 package io.flotilla.agent.schedule;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,12 +31,12 @@ class ScheduleCacheTest {
 
   @BeforeEach
   void servers() throws Exception {
-    hubServer = TestServers.startCrud();
-    spokeServer = TestServers.startCrud();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hub = hubServer.createClient();
     spoke = spokeServer.createClient();
-    TestServers.applyCrd(hub, "backupstores.dr.flotilla.io");
-    TestServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
+    MockApiServers.applyCrd(hub, "backupstores.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
     hubLink = new TcpProxy(hubServer.getPort());
     Config config = Config.empty();
     config.setMasterUrl(hubLink.url());

@@ -1,5 +1,9 @@
 package io.flotilla.agent.schedule;
 
+import io.flotilla.testing.MockApiServers;
+
+import io.flotilla.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,16 +34,16 @@ class ScheduleRunnerTest {
 
   KubernetesMockServer server;
   KubernetesClient spoke;
-  TestServers.MutableClock clock = new TestServers.MutableClock(Instant.parse("2024-03-01T10:00:05Z"));
+  MutableClock clock = new MutableClock(Instant.parse("2024-03-01T10:00:05Z"));
   FakeBackups backups;
   ScheduleCache cache;
   ScheduleRunner runner;
 
   @BeforeEach
   void setUp() throws Exception {
-    server = TestServers.startCrud();
+    server = MockApiServers.startCrud();
     spoke = server.createClient();
-    TestServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
     backups = new FakeBackups(spoke, clock);
     // the hub is not needed here: the schedule arrives through fromHub, as the hub watch would deliver it
     cache = new ScheduleCache(spoke, spoke, "mc1", NS);

@@ -1,5 +1,7 @@
 package io.flotilla.agent.schedule;
 
+import io.flotilla.testing.MockApiServers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -60,8 +62,8 @@ class ScheduledBackupsTest {
   @BeforeEach
   void setUp() throws Exception {
     s3 = S3ProxyTestSupport.client(s3proxy);
-    hubServer = TestServers.startCrud();
-    spokeServer = TestServers.startCrud();
+    hubServer = MockApiServers.startCrud();
+    spokeServer = MockApiServers.startCrud();
     hubAdmin = hubServer.createClient();
     spoke = spokeServer.createClient();
     hubLink = new TcpProxy(hubServer.getPort());
@@ -71,11 +73,11 @@ class ScheduledBackupsTest {
     config.setConnectionTimeout(1_000);
     hub = new KubernetesClientBuilder().withConfig(config).build();
 
-    TestServers.applyCrd(hubAdmin, "hostedclusterbackups.dr.flotilla.io");
-    TestServers.applyCrd(hubAdmin, "backupstores.dr.flotilla.io");
-    TestServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
-    TestServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
-    TestServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
+    MockApiServers.applyCrd(hubAdmin, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(hubAdmin, "backupstores.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
+    MockApiServers.applyCrd(spoke, "hostedclusters.hypershift.openshift.io");
 
     BackupStore store = new BackupStore();
     store.getMetadata().setName("store");

@@ -1,6 +1,7 @@
 package io.flotilla.agent.work;
 
 import io.flotilla.api.common.NamespacedName;
+import io.flotilla.testing.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -99,22 +100,16 @@ class HostedClusterLocksTest {
 
   @Test
   void theStopSignalSpendsOneBudget() throws Exception {
-    java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
-        new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-01-01T00:00:00Z"));
-    Clock clock = new Clock() {
-      @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
-      @Override public Clock withZone(java.time.ZoneId zone) { return this; }
-      @Override public java.time.Instant instant() { return now.get(); }
-    };
+    MutableClock clock = new MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
     StopSignal s = new StopSignal(clock);
     Duration grace = Duration.ofSeconds(60);
     assertThat(s.remaining(grace)).isEqualTo(grace);
     s.check("nothing asked yet");
     s.request(grace);
-    now.set(now.get().plusSeconds(45));
+    clock.advance(Duration.ofSeconds(45));
     s.request(Duration.ofSeconds(600)); // a second request does not extend the budget
     assertThat(s.remaining(grace)).isEqualTo(Duration.ofSeconds(15));
-    now.set(now.get().plusSeconds(20));
+    clock.advance(Duration.ofSeconds(20));
     assertThat(s.remaining(grace)).isZero();
     assertThatThrownBy(() -> s.check("snapshot")).isInstanceOf(StopSignal.Stopped.class).hasMessageContaining("snapshot");
   }

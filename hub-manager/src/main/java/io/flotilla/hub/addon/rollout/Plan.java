@@ -1,5 +1,7 @@
 package io.flotilla.hub.addon.rollout;
 
+import io.flotilla.common.DesiredCondition;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,7 @@ import java.util.stream.Collectors;
  * @param recheckAt            the earliest instant the plan changes without any event, or null
  */
 public record Plan(List<ClusterPlan> clusters, Counts counts, List<GroupProgress> groups, String lastKnownGoodVersion,
-                   List<FleetCondition> conditions, Instant recheckAt) {
+                   List<DesiredCondition> conditions, Instant recheckAt) {
 
   /** Where a cluster stands in the rollout. */
   public enum State {
@@ -53,9 +55,6 @@ public record Plan(List<ClusterPlan> clusters, Counts counts, List<GroupProgress
   public record GroupProgress(String name, boolean mandatory, int total, int succeeded, int progressing, int failed,
                               boolean complete) {}
 
-  /** A metav1.Condition without bookkeeping: the caller sets lastTransitionTime and observedGeneration. */
-  public record FleetCondition(String type, String status, String reason, String message) {}
-
   public Optional<ClusterPlan> cluster(String name) {
     return clusters.stream().filter(c -> c.name().equals(name)).findFirst();
   }
@@ -70,7 +69,7 @@ public record Plan(List<ClusterPlan> clusters, Counts counts, List<GroupProgress
     return clusters.stream().collect(Collectors.toMap(ClusterPlan::name, Function.identity()));
   }
 
-  public Optional<FleetCondition> condition(String type) {
+  public Optional<DesiredCondition> condition(String type) {
     return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
   }
 }

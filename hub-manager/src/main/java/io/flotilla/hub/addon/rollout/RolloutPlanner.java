@@ -1,5 +1,7 @@
 package io.flotilla.hub.addon.rollout;
 
+import io.flotilla.common.DesiredCondition;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec.FailureStrategy;
@@ -12,7 +14,6 @@ import io.flotilla.hub.addon.rollout.ClusterState.Operation;
 import io.flotilla.hub.addon.rollout.FleetRollout.Blocker;
 import io.flotilla.hub.addon.rollout.Plan.ClusterPlan;
 import io.flotilla.hub.addon.rollout.Plan.Counts;
-import io.flotilla.hub.addon.rollout.Plan.FleetCondition;
 import io.flotilla.hub.addon.rollout.Plan.GroupProgress;
 import io.flotilla.hub.addon.rollout.Plan.State;
 import io.flotilla.hub.addon.validation.AddOnValidation;
@@ -557,7 +558,7 @@ public final class RolloutPlanner {
           .map(Map.Entry::getKey).orElse(null);
     }
 
-    List<FleetCondition> conditions(Counts k, int following, boolean allUpdated, Breach breach) {
+    List<DesiredCondition> conditions(Counts k, int following, boolean allUpdated, Breach breach) {
       String summary = k.succeeded() + "/" + following + " clusters on " + target + "; " + k.progressing()
           + " in progress, " + k.failed() + " failed, " + k.pending() + " pending, " + k.unknown() + " unknown, "
           + k.pinned() + " pinned";
@@ -568,53 +569,53 @@ public final class RolloutPlanner {
         summary += "; unknown: " + names(State.Unknown, -1);
       }
 
-      FleetCondition complete;
+      DesiredCondition complete;
       if (blocker != null) {
-        complete = new FleetCondition(COMPLETE, Conditions.FALSE, blocker.reason(), blocker.message());
+        complete = new DesiredCondition(COMPLETE, Conditions.FALSE, blocker.reason(), blocker.message());
       } else if (allUpdated) {
-        complete = new FleetCondition(COMPLETE, Conditions.TRUE, REASON_ALL_UPDATED, "all " + following
+        complete = new DesiredCondition(COMPLETE, Conditions.TRUE, REASON_ALL_UPDATED, "all " + following
             + " clusters run " + target + (k.pinned() > 0 ? "; " + k.pinned() + " pinned clusters are excluded" : ""));
       } else if (following == 0) {
-        complete = new FleetCondition(COMPLETE, Conditions.FALSE, REASON_NO_CLUSTERS,
+        complete = new DesiredCondition(COMPLETE, Conditions.FALSE, REASON_NO_CLUSTERS,
             k.total() == 0 ? "the placement selects no cluster" : "every placed cluster is pinned");
       } else {
-        complete = new FleetCondition(COMPLETE, Conditions.FALSE,
+        complete = new DesiredCondition(COMPLETE, Conditions.FALSE,
             k.failed() > 0 ? REASON_CLUSTERS_FAILED : REASON_IN_PROGRESS, summary);
       }
 
       String rollbackNote = fleet.failureStrategy() == FailureStrategy.Rollback
           ? "; failed clusters roll back to their last-known-good version" : "";
-      FleetCondition paused;
+      DesiredCondition paused;
       if (fleet.paused()) {
-        paused = new FleetCondition(ROLLOUT_PAUSED, Conditions.TRUE, REASON_PAUSED,
+        paused = new DesiredCondition(ROLLOUT_PAUSED, Conditions.TRUE, REASON_PAUSED,
             "spec.paused is set: no cluster starts a new operation; operations in flight continue"
                 + (breach != null ? "; also: " + breach.message() : ""));
       } else if (breach != null && blocker == null) {
-        paused = new FleetCondition(ROLLOUT_PAUSED, Conditions.TRUE, REASON_FAILURE_BUDGET_SPENT,
+        paused = new DesiredCondition(ROLLOUT_PAUSED, Conditions.TRUE, REASON_FAILURE_BUDGET_SPENT,
             breach.message() + "; no further cluster starts " + target + rollbackNote);
       } else {
-        paused = new FleetCondition(ROLLOUT_PAUSED, Conditions.FALSE, REASON_NOT_PAUSED, "the rollout is not paused");
+        paused = new DesiredCondition(ROLLOUT_PAUSED, Conditions.FALSE, REASON_NOT_PAUSED, "the rollout is not paused");
       }
 
-      FleetCondition progressing;
+      DesiredCondition progressing;
       boolean pendingAvailable = k.pending() > 0;
       if (blocker != null) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, blocker.reason(), blocker.message());
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, blocker.reason(), blocker.message());
       } else if (allUpdated) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_COMPLETE, complete.message());
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_COMPLETE, complete.message());
       } else if (fleet.paused()) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_PAUSED, summary);
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_PAUSED, summary);
       } else if (breach != null) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_FAILURE_BUDGET_SPENT, summary);
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_FAILURE_BUDGET_SPENT, summary);
       } else if (busy > 0 || pendingAvailable) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.TRUE, REASON_ROLLING_OUT,
+        progressing = new DesiredCondition(PROGRESSING, Conditions.TRUE, REASON_ROLLING_OUT,
             summary + (waitingForMandatory != null ? "; waiting for mandatory group " + waitingForMandatory : ""));
       } else if (k.failed() > 0) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_CLUSTERS_FAILED, summary);
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_CLUSTERS_FAILED, summary);
       } else if (k.unknown() > 0) {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_WAITING_FOR_UNKNOWN, summary);
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_WAITING_FOR_UNKNOWN, summary);
       } else {
-        progressing = new FleetCondition(PROGRESSING, Conditions.FALSE, REASON_NO_CLUSTERS, complete.message());
+        progressing = new DesiredCondition(PROGRESSING, Conditions.FALSE, REASON_NO_CLUSTERS, complete.message());
       }
       return List.of(complete, progressing, paused);
     }

@@ -1,14 +1,15 @@
 package io.flotilla.hub.dr.migration;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.flotilla.common.EventRecorder;
+
+import io.flotilla.common.StatusWriter;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
-import io.flotilla.common.JsonPatches;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
@@ -33,9 +34,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -45,7 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -350,8 +347,8 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
   }
 
   /**
-   * The hub alone writes a migration's status, so it is replaced whole, by a JSON Patch (the CRUD mock appends arrays
-   * on merge patches and does not check the resourceVersion of a status PUT) that carries the resourceVersion just read.
+   * The hub alone writes a migration's status; it is computed from a read, so it is written only if nothing changed
+   * since (StatusWriter, UNCHANGED_SINCE_READ): a concurrent change makes the pass run again.
    *
    * @return false if nothing changed
    */
@@ -360,36 +357,13 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
     if (read.getStatus() != null && json.asJson(read.getStatus()).equals(json.asJson(next))) {
       return false;
     }
-    List<Map<String, Object>> patch = List.of(JsonPatches.unchangedSince(read),
-        Map.of("op", "add", "path", "/status", "value", next));
-    hub.resources(HostedClusterMigration.class).withName(read.getMetadata().getName()).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), json.asJson(patch));
+    StatusWriter.write(hub, read, next, StatusWriter.Precondition.UNCHANGED_SINCE_READ);
     return true;
   }
 
-  /** An Event on the migration; cluster-scoped objects' events go to the default namespace. Best effort. */
+  /** An Event on the migration (cluster-scoped: its events go to the default namespace). Best effort. */
   private void recordEvent(HostedClusterMigration m, MigrationPlan.Event e) {
-    String ns = ManagementClusterReconciler.EVENT_NAMESPACE;
-    String component = ManagementClusterReconciler.COMPONENT;
-    Instant now = clock.instant();
-    String ts = DateTimeFormatter.ISO_INSTANT.format(now);
-    try {
-      hub.v1().events().inNamespace(ns).resource(new EventBuilder()
-              .withNewMetadata().withName(m.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-              .withNamespace(ns).endMetadata()
-              .withNewInvolvedObject().withApiVersion(m.getApiVersion()).withKind(m.getKind())
-              .withName(m.getMetadata().getName()).withUid(m.getMetadata().getUid()).endInvolvedObject()
-              .withType(e.type()).withReason(e.reason()).withMessage(e.message())
-              .withNewSource().withComponent(component).endSource()
-              .withReportingComponent(component).withReportingInstance(component)
-              .withAction("Migrate")
-              .withFirstTimestamp(ts).withLastTimestamp(ts).withCount(1)
-              .withEventTime(new MicroTime(ZonedDateTime.ofInstant(now, ZoneOffset.UTC)
-                  .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"))))
-              .build())
-          .create();
-    } catch (KubernetesClientException ex) {
-      log.warn("migration {}: could not record event {}: {}", m.getMetadata().getName(), e.reason(), ex.getMessage());
-    }
+    new EventRecorder(hub, ManagementClusterReconciler.COMPONENT, clock).record(m, e.type(), e.reason(), "Migrate",
+        e.message());
   }
 }

@@ -1,11 +1,13 @@
 package io.flotilla.hub.dr.policy;
 
+import io.flotilla.common.DesiredCondition;
+
+import io.flotilla.common.StatusWriter;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.common.Conditions;
 import io.flotilla.common.CronSchedule;
@@ -366,7 +368,7 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
     BackupPolicyStatus next = new BackupPolicyStatus();
     next.observedGeneration = generation;
     next.conditions = new ArrayList<>(old == null || old.conditions == null ? List.of() : old.conditions);
-    for (PolicyConditions.Condition c : PolicyConditions.of(problems, storeProblem, suspended, share, rpo)) {
+    for (DesiredCondition c : PolicyConditions.of(problems, storeProblem, suspended, share, rpo)) {
       Conditions.set(next.conditions, c.type(), c.status(), c.reason(), c.message(), generation, now);
     }
     String name = policy.getMetadata().getName();
@@ -402,8 +404,8 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
     if (policy.getStatus() != null && json(policy.getStatus()).equals(json(next))) {
       return;
     }
-    hub.resources(BackupPolicy.class).withName(policy.getMetadata().getName()).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), json(List.of(Map.of("op", "add", "path", "/status", "value", next))));
+    // the only writer of this status, recomputed from scratch every pass
+    StatusWriter.write(hub, policy, next, StatusWriter.Precondition.LAST_WRITE_WINS);
   }
 
   // ---- event filters

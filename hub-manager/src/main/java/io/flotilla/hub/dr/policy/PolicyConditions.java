@@ -1,5 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
+import io.flotilla.common.DesiredCondition;
+
 import io.flotilla.common.Conditions;
 import io.flotilla.common.Durations;
 import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
@@ -36,38 +38,36 @@ public final class PolicyConditions {
 
   static final int MAX_NAMED = 10;
 
-  public record Condition(String type, String status, String reason, String message) {}
-
   /**
    * @param problems     {@link PolicyValidation#validate} messages
    * @param storeProblem {@link PolicyValidation#storeProblem}
    * @param share        the policy's {@link SchedulePlacement.Share}
    * @param rpo          the RPO report; null when not evaluated (the policy is not active)
    */
-  public static List<Condition> of(List<String> problems, Optional<String> storeProblem, boolean suspended,
+  public static List<DesiredCondition> of(List<String> problems, Optional<String> storeProblem, boolean suspended,
                                    SchedulePlacement.Share share, RpoCompliance.Report rpo) {
-    List<Condition> out = new ArrayList<>();
+    List<DesiredCondition> out = new ArrayList<>();
     boolean valid = problems.isEmpty() && storeProblem.isEmpty();
     if (!problems.isEmpty()) {
-      out.add(new Condition(BackupPolicyStatus.VALID, Conditions.FALSE, REASON_INVALID_SPEC,
+      out.add(new DesiredCondition(BackupPolicyStatus.VALID, Conditions.FALSE, REASON_INVALID_SPEC,
           "the spec is invalid, so the policy schedules no backups and deletes none: " + String.join("; ", problems)));
     } else if (storeProblem.isPresent()) {
-      out.add(new Condition(BackupPolicyStatus.VALID, Conditions.FALSE, REASON_STORE_NOT_ENCRYPTED, storeProblem.get()));
+      out.add(new DesiredCondition(BackupPolicyStatus.VALID, Conditions.FALSE, REASON_STORE_NOT_ENCRYPTED, storeProblem.get()));
     } else {
-      out.add(new Condition(BackupPolicyStatus.VALID, Conditions.TRUE, REASON_VALID_SPEC, "the spec is valid"));
+      out.add(new DesiredCondition(BackupPolicyStatus.VALID, Conditions.TRUE, REASON_VALID_SPEC, "the spec is valid"));
     }
     out.add(suspended
-        ? new Condition(BackupPolicyStatus.SUSPENDED, Conditions.TRUE, REASON_SUSPENDED,
+        ? new DesiredCondition(BackupPolicyStatus.SUSPENDED, Conditions.TRUE, REASON_SUSPENDED,
             "spec.suspend is set: no backups are scheduled; retention still applies")
-        : new Condition(BackupPolicyStatus.SUSPENDED, Conditions.FALSE, REASON_ACTIVE, "backups are scheduled"));
+        : new DesiredCondition(BackupPolicyStatus.SUSPENDED, Conditions.FALSE, REASON_ACTIVE, "backups are scheduled"));
     out.add(overlapping(valid && !suspended, share));
     out.add(compliant(problems, storeProblem, suspended, rpo));
     return out;
   }
 
-  private static Condition overlapping(boolean active, SchedulePlacement.Share share) {
+  private static DesiredCondition overlapping(boolean active, SchedulePlacement.Share share) {
     if (!active) {
-      return new Condition(BackupPolicyStatus.OVERLAPPING, Conditions.FALSE, REASON_NOT_ACTIVE,
+      return new DesiredCondition(BackupPolicyStatus.OVERLAPPING, Conditions.FALSE, REASON_NOT_ACTIVE,
           "the policy is not active, so it takes no hosted cluster from another policy");
     }
     if (!share.yielded().isEmpty()) {
@@ -77,38 +77,38 @@ public final class PolicyConditions {
         message += "; it backs up " + share.precedes().size() + " hosted cluster(s) later policies also select: "
             + named(share.precedes(), o -> o.target() + " (also " + o.policy() + ")");
       }
-      return new Condition(BackupPolicyStatus.OVERLAPPING, Conditions.TRUE, REASON_YIELDS, message);
+      return new DesiredCondition(BackupPolicyStatus.OVERLAPPING, Conditions.TRUE, REASON_YIELDS, message);
     }
     if (!share.precedes().isEmpty()) {
-      return new Condition(BackupPolicyStatus.OVERLAPPING, Conditions.TRUE, REASON_TAKES_PRECEDENCE,
+      return new DesiredCondition(BackupPolicyStatus.OVERLAPPING, Conditions.TRUE, REASON_TAKES_PRECEDENCE,
           share.precedes().size() + " hosted cluster(s) this policy backs up are also selected by policies whose"
               + " names sort after it (" + OVERLAP_RULE + "): "
               + named(share.precedes(), o -> o.target() + " (also " + o.policy() + ")"));
     }
-    return new Condition(BackupPolicyStatus.OVERLAPPING, Conditions.FALSE, REASON_NO_OVERLAP,
+    return new DesiredCondition(BackupPolicyStatus.OVERLAPPING, Conditions.FALSE, REASON_NO_OVERLAP,
         "no other active policy selects the hosted clusters this policy selects");
   }
 
-  private static Condition compliant(List<String> problems, Optional<String> storeProblem, boolean suspended,
+  private static DesiredCondition compliant(List<String> problems, Optional<String> storeProblem, boolean suspended,
                                      RpoCompliance.Report rpo) {
     if (rpo == null) {
       String reason = !problems.isEmpty() ? REASON_INVALID_SPEC
           : storeProblem.isPresent() ? REASON_STORE_NOT_ENCRYPTED : REASON_SUSPENDED;
-      return new Condition(BackupPolicyStatus.COMPLIANT, Conditions.UNKNOWN, reason,
+      return new DesiredCondition(BackupPolicyStatus.COMPLIANT, Conditions.UNKNOWN, reason,
           "the policy is not active, so it promises no RPO");
     }
     String target = Durations.format(rpo.target()) + " (interval " + Durations.format(rpo.interval()) + " + grace "
         + Durations.format(rpo.grace()) + ")";
     if (rpo.total() == 0) {
-      return new Condition(BackupPolicyStatus.COMPLIANT, Conditions.UNKNOWN, REASON_NO_HOSTED_CLUSTERS,
+      return new DesiredCondition(BackupPolicyStatus.COMPLIANT, Conditions.UNKNOWN, REASON_NO_HOSTED_CLUSTERS,
           "the policy backs up no hosted cluster: its selectors select none, or other policies back them up");
     }
     if (rpo.compliant() == rpo.total()) {
-      return new Condition(BackupPolicyStatus.COMPLIANT, Conditions.TRUE, REASON_WITHIN_RPO,
+      return new DesiredCondition(BackupPolicyStatus.COMPLIANT, Conditions.TRUE, REASON_WITHIN_RPO,
           "all " + rpo.total() + " hosted cluster(s) have a Completed backup no older than " + target);
     }
     List<RpoCompliance.Entry> late = rpo.entries().stream().filter(e -> !e.compliant()).toList();
-    return new Condition(BackupPolicyStatus.COMPLIANT, Conditions.FALSE, REASON_RPO_EXCEEDED,
+    return new DesiredCondition(BackupPolicyStatus.COMPLIANT, Conditions.FALSE, REASON_RPO_EXCEEDED,
         late.size() + " of " + rpo.total() + " hosted cluster(s) have no Completed backup within " + target + ": "
             + named(late, e -> e.target() + (e.age() == null ? " (no backup)"
                 : " (newest " + Durations.format(e.age()) + " old)")));

@@ -1,5 +1,7 @@
 package io.flotilla.hub.addon.rollout;
 
+import io.flotilla.common.DesiredCondition;
+
 import static io.flotilla.hub.addon.rollout.Fixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -312,7 +314,7 @@ class RolloutPlannerTest {
   }
 
   static void assertCondition(Plan plan, String type, String status, String reason, String message) {
-    Plan.FleetCondition c = plan.condition(type).orElseThrow();
+    DesiredCondition c = plan.condition(type).orElseThrow();
     assertThat(c.status()).as(type + " status").isEqualTo(status);
     assertThat(c.reason()).as(type + " reason").isEqualTo(reason);
     if (message != null) {

@@ -1,5 +1,7 @@
 package io.flotilla.hub.dr.policy;
 
+import io.flotilla.common.DesiredCondition;
+
 import static io.flotilla.hub.dr.policy.Specs.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class PolicyConditionsTest {
   static final SchedulePlacement.Share NONE = new SchedulePlacement.Share(List.of(), List.of(), List.of());
 
-  static Map<String, PolicyConditions.Condition> byType(List<PolicyConditions.Condition> cs) {
-    return cs.stream().collect(Collectors.toMap(PolicyConditions.Condition::type, Function.identity()));
+  static Map<String, DesiredCondition> byType(List<DesiredCondition> cs) {
+    return cs.stream().collect(Collectors.toMap(DesiredCondition::type, Function.identity()));
   }
 
   static RpoCompliance.Report report(int compliant, int total) {

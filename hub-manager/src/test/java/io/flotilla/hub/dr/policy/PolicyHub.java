@@ -1,8 +1,11 @@
 package io.flotilla.hub.dr.policy;
 
+import io.flotilla.testing.MockApiServers;
+
+import io.flotilla.testing.MutableClock;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.common.NamespacedName;
@@ -12,14 +15,8 @@ import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,13 +37,7 @@ final class PolicyHub {
 
   PolicyHub(KubernetesClient client) {
     this.client = client;
-    for (String name : CRDS) {
-      try (InputStream in = PolicyHub.class.getResourceAsStream("/META-INF/fabric8/" + name + "-v1.yml")) {
-        client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    MockApiServers.applyCrds(client, CRDS);
     reconciler = new BackupPolicyReconciler(client, clock, Duration.ofSeconds(30));
   }
 
@@ -160,19 +151,5 @@ final class PolicyHub {
       s.entries.forEach(e -> out.put(e.policy, e.hostedClusters.stream().map(NamespacedName::toString).toList()));
     }
     return out;
-  }
-
-  static final class MutableClock extends Clock {
-    private volatile Instant now;
-
-    MutableClock(Instant now) { this.now = now; }
-
-    void advance(Duration d) { now = now.plus(d); }
-
-    @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-
-    @Override public Clock withZone(ZoneId zone) { return this; }
-
-    @Override public Instant instant() { return now; }
   }
 }

@@ -1,4 +1,4 @@
-package io.flotilla.hub.metrics;
+package io.flotilla.testing;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,13 +13,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A scraped page in Prometheus text format, parsed into samples, for assertions. */
-record Scrape(List<Sample> samples) {
-  record Sample(String name, Map<String, String> labels, double value) {}
+public record Scrape(List<Sample> samples) {
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})?\\s+(\\S+)(?:\\s+\\S+)?$");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-  static Scrape parse(String text) {
+  public static Scrape parse(String text) {
     List<Sample> out = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -42,7 +42,7 @@ record Scrape(List<Sample> samples) {
   }
 
   /** GET http://127.0.0.1:port/metrics; fails unless 200. */
-  static Scrape get(int port) throws Exception {
+  public static Scrape get(int port) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
@@ -52,12 +52,12 @@ record Scrape(List<Sample> samples) {
     return parse(r.body());
   }
 
-  List<Sample> named(String name) {
+  public List<Sample> named(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
   }
 
   /** The value of the one sample of {@code name} whose labels include {@code labels}. */
-  Optional<Double> value(String name, Map<String, String> labels) {
+  public Optional<Double> value(String name, Map<String, String> labels) {
     List<Sample> matching = named(name).stream()
         .filter(s -> s.labels().entrySet().containsAll(labels.entrySet())).toList();
     if (matching.size() > 1) {
@@ -66,7 +66,7 @@ record Scrape(List<Sample> samples) {
     return matching.stream().findFirst().map(Sample::value);
   }
 
-  java.util.Set<String> names() {
+  public java.util.Set<String> names() {
     return samples.stream().map(Sample::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
   }
 }

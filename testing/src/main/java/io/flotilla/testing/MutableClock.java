@@ -1,4 +1,4 @@
-package io.flotilla.hub.webhook;
+package io.flotilla.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,14 +8,14 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock the test moves by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private final AtomicReference<Instant> now;
 
-  MutableClock(Instant start) { now = new AtomicReference<>(start); }
+  public MutableClock(Instant start) { now = new AtomicReference<>(start); }
 
-  void advance(Duration d) { now.updateAndGet(i -> i.plus(d)); }
+  public void advance(Duration d) { now.updateAndGet(i -> i.plus(d)); }
 
-  void set(Instant i) { now.set(i); }
+  public void set(Instant i) { now.set(i); }
 
   @Override
   public Instant instant() { return now.get(); }
