@@ -227,7 +227,8 @@ public final class CatalogSyncer implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (runner != null) {
-      runner.shutdownNow();
+      // a scan under way finishes (it only reads the bucket and writes records) rather than failing interrupted
+      io.flotilla.agent.work.AgentWork.finishThenStop(runner, java.time.Duration.ofSeconds(10));
       runner = null;
     }
   }

@@ -224,12 +224,7 @@ public class Heartbeat implements AutoCloseable {
   @Override
   public void close() {
     stopped = true;
-    scheduler.shutdownNow();
-    try {
-      scheduler.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    io.flotilla.agent.work.AgentWork.finishThenStop(scheduler, java.time.Duration.ofSeconds(5));
   }
 
   static String oneLine(Throwable e) {

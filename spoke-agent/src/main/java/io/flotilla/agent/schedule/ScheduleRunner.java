@@ -227,12 +227,7 @@ public final class ScheduleRunner implements AutoCloseable {
    */
   @Override
   public void close() {
-    ticker.shutdownNow();
-    try {
-      ticker.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    AgentWork.finishThenStop(ticker, Duration.ofSeconds(5));
     work.drain(workers, "scheduled backups", busy);
   }
 

@@ -81,6 +81,23 @@ public record AgentWork(StopSignal stop, HostedClusterLocks locks, Duration shut
     return false;
   }
 
+  /**
+   * Stops a timer's pool (heartbeat, schedule tick, catalogue scan): the pass under way finishes, within {@code bound},
+   * and only one still running after it is interrupted. An interrupted pass fails in fabric8 or the AWS SDK and says so
+   * in a warning; a finished one has nothing to say.
+   */
+  public static void finishThenStop(java.util.concurrent.ExecutorService pool, Duration bound) {
+    pool.shutdown(); // a scheduled pool also drops its delayed runs
+    try {
+      if (!pool.awaitTermination(bound.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pool.shutdownNow();
+    }
+  }
+
   /** What is left of the grace budget (all of it before a stop). */
   public Duration remaining() {
     return stop.remaining(shutdownGrace);
