@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * The agent's one JOSDK {@link Operator}: on the hub client, every controller watching only this cluster's namespace
- * (the agent's credential reaches nothing else), SSA off (the sandbox's API server has none, java-stack.md §4.2), the
+ * (the agent's credential reaches nothing else), SSA off (the sandbox's API server has none, docs/test-stack-facts.md §4.2), the
  * clients left open on stop (the agent closes them). Reconcilers are registered with their names and finalizers; their
  * long work runs in their own {@code RecordWork}, so stopping the operator only stops new reconciles.
  */

@@ -70,7 +70,7 @@ public class SpokeAgent implements AutoCloseable {
     try {
       joinHub();
     } catch (HubUnreachableException e) {
-      // DR must not depend on the hub (DESIGN, Topology): with a schedule copy on the spoke, an agent (re)started
+      // DR must not depend on the hub (docs/architecture.md, Topology): with a schedule copy on the spoke, an agent (re)started
       // during a hub outage keeps taking scheduled backups, and joins the hub when it answers.
       if (!ScheduleCache.localCopyExists(local, config.backup().agentNamespace())) {
         throw e;

@@ -54,7 +54,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Runs one FleetAddOn (DESIGN.md flow 5): keeps a ManagedAddOn named after the add-on in the namespace of every
+ * Runs one FleetAddOn (docs/architecture.md, flow 5): keeps a ManagedAddOn named after the add-on in the namespace of every
  * ManagementCluster the placement selects (labelled {@value #FLEET_LABEL}) and deletes those of clusters that left
  * (the agent uninstalls); then asks {@link RolloutPlanner} for every cluster's desired version and writes it, with the
  * InvalidVersion condition of bad pins ({@link ManagedAddOnHubStatus}: the hub's fields only); then reports counts,

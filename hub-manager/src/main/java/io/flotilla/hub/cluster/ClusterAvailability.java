@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * Decides a ManagementCluster's Available condition from its agent's heartbeat Lease, as OCM's lease
- * controller does (ocm.md §2.3): the cluster is Available while the lease was renewed within
+ * controller does (docs/ocm-facts.md §2.3): the cluster is Available while the lease was renewed within
  * {@code graceHeartbeats × leaseDuration}; afterwards it is Unknown (never False: an outage is not a failure),
  * and the controller re-checks exactly at the expiry instant. No Kubernetes client here.
  */

@@ -36,7 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * How a management cluster joins the hub (OCM's cluster-namespace model, ocm.md §2.2): a ManagementCluster, a
+ * How a management cluster joins the hub (OCM's cluster-namespace model, docs/ocm-facts.md §2.2): a ManagementCluster, a
  * namespace of the same name, the agent's ServiceAccount in it, a Role + RoleBinding that lets the agent read its
  * objects there and write only their status, and a ClusterRole + ClusterRoleBinding limited by resourceNames to its
  * own ManagementCluster. Then a token for the ServiceAccount through the TokenRequest API. Idempotent.

@@ -33,11 +33,11 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The controllers that decide what happens to a hosted cluster's workers on the Agent platform (hypershift.md §3),
+ * The controllers that decide what happens to a hosted cluster's workers on the Agent platform (docs/hypershift-facts.md §3),
  * each level-triggered over one control-plane namespace:
  * <ul>
  *   <li>Cluster API's Machine and Cluster controllers. They run in the control-plane namespace as the
- *       {@value #CAPI_MANAGER} Deployment: while it is missing or scaled to 0 they do nothing (hypershift.md §1.5 step
+ *       {@value #CAPI_MANAGER} Deployment: while it is missing or scaled to 0 they do nothing (docs/hypershift-facts.md §1.5 step
  *       2, §3.4 restore step 3 "only one Cluster API can access a cluster at a time"). They skip a paused Cluster
  *       ({@code spec.paused}) and a Machine annotated {@code cluster.x-k8s.io/paused}.</li>
  *   <li>cluster-api-provider-agent's AgentMachine and AgentCluster controllers, the {@value #CAPI_PROVIDER}
@@ -173,7 +173,7 @@ final class AgentPlatform {
   // ---------------------------------------------------------------- cluster-api-provider-agent
 
   /**
-   * handleDeletionHook (hypershift.md §3.1): unbind the Agent unless the AgentMachine is paused ("Skipping unbinding
+   * handleDeletionHook (docs/hypershift-facts.md §3.1): unbind the Agent unless the AgentMachine is paused ("Skipping unbinding
    * agent since agent machine is paused"), then drop the finalizer. A live, unpaused AgentMachine without an agentRef
    * first looks for the Agent labelled {@code agentMachineRef=<its name>} (one restored from a backup, whose status was
    * stripped: re-adoption, the host is not touched), then binds a free (unbound) Agent of the InfraEnv namespace; with
@@ -302,7 +302,7 @@ final class AgentPlatform {
   }
 
   /**
-   * Unbinds an Agent: clears spec.clusterDeploymentName and the agentMachineRef label (hypershift.md §3.1), and the
+   * Unbinds an Agent: clears spec.clusterDeploymentName and the agentMachineRef label (docs/hypershift-facts.md §3.1), and the
    * host reboots into discovery. Its Node is removed from the hosted cluster unless the Agent carries
    * {@code skip-spoke-cleanup=true} (§3.3).
    */

@@ -15,7 +15,7 @@ final class ControlPlane {
   final String uid;
   final String controlPlaneNamespace;
   final Path dir;
-  /** spec.etcd.managed.storage.restoreSnapshotURL as first seen; later changes are refused (hypershift.md §1.4). */
+  /** spec.etcd.managed.storage.restoreSnapshotURL as first seen; later changes are refused (docs/hypershift-facts.md §1.4). */
   final List<String> restoreUrlsAtCreation;
   final AtomicBoolean deleted = new AtomicBoolean();
   /** The URL etcd-init restores from; null when there is nothing to restore. */

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 
 /**
  * The sandbox's etcd-init: what HyperShift's {@code etcd-init} init container does before etcd starts when
- * {@code restoreSnapshotURL} is set and {@code EtcdSnapshotRestored} is not True (hypershift.md §1.4 "How the restore
+ * {@code restoreSnapshotURL} is set and {@code EtcdSnapshotRestored} is not True (docs/hypershift-facts.md §1.4 "How the restore
  * executes", {@code control-plane-operator/.../v2/etcd/etcd-init.sh}):
  * <ol>
  *   <li>exit early, successfully, if the data directory is not empty ("not restoring snapshot");</li>

@@ -69,7 +69,7 @@ import java.util.function.Consumer;
 
 /**
  * Simulates the HyperShift operator, the control-plane operator and, for the Agent platform, Cluster API,
- * cluster-api-provider-agent and assisted-service on one management cluster, as reference/hypershift.md describes them:
+ * cluster-api-provider-agent and assisted-service on one management cluster, as docs/hypershift-facts.md describes them:
  * <ul>
  *   <li>a control plane per HostedCluster: namespace {@code <ns>-<name>}, a real etcd, HostedControlPlane, CAPI Cluster,
  *       AgentCluster, API-server and CAPI Deployments, PKI Secrets;</li>
@@ -128,7 +128,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   private final HttpClient http;
   private final AgentPlatform platform;
   private final Map<String, ControlPlane> controlPlanes = new ConcurrentHashMap<>();
-  /** HostedCluster uid → restoreSnapshotURL as first seen (creation): the value it keeps (hypershift.md §1.4). */
+  /** HostedCluster uid → restoreSnapshotURL as first seen (creation): the value it keeps (docs/hypershift-facts.md §1.4). */
   private final Map<String, List<String>> restoreUrlsFirstSeen = new ConcurrentHashMap<>();
   /** Control-plane namespace → HostedCluster key, so events in the namespace wake its HostedCluster and NodePools. */
   private final Map<String, String> hostedClusterByControlPlaneNamespace = new ConcurrentHashMap<>();
@@ -376,7 +376,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
 
   /**
    * The HostedControlPlane, the CAPI Cluster and (Agent platform) the AgentCluster. A HostedControlPlane that already
-   * exists (applied from a backup before the HostedCluster, hypershift.md §1.4 step 3) gets the HostedCluster's etcd
+   * exists (applied from a backup before the HostedCluster, docs/hypershift-facts.md §1.4 step 3) gets the HostedCluster's etcd
    * spec as it was at creation, as the HyperShift operator overwrites the HCP spec from the HostedCluster.
    */
   private void ensureHostedControlPlane(ControlPlane cp, HostedCluster hc) {
@@ -438,7 +438,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   /**
    * The control plane's API servers, the CAPI manager and provider, and the PKI Secrets, as the operators create them.
    * While the hosted cluster is not paused they own the replica counts: anything scaled away is scaled back, which is
-   * why a quiesce must happen under a pause (hypershift.md §1.2 step 2). Scaled to 0 under a pause (§1.5 step 2), the
+   * why a quiesce must happen under a pause (docs/hypershift-facts.md §1.2 step 2). Scaled to 0 under a pause (§1.5 step 2), the
    * CAPI Deployments stop the Machine and Agent controllers (see {@link AgentPlatform}).
    */
   private void ensureControlPlaneWorkloads(ControlPlane cp) {
@@ -481,7 +481,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   static final Map<String, Integer> CAPI_REPLICAS = new LinkedHashMap<>(Map.of(
       AgentPlatform.CAPI_MANAGER, 1, AgentPlatform.CAPI_PROVIDER, 1));
 
-  /** pausedUntil → HCP.spec.pausedUntil and CAPI Cluster.spec.paused (hypershift.md §1.3), or clears both. */
+  /** pausedUntil → HCP.spec.pausedUntil and CAPI Cluster.spec.paused (docs/hypershift-facts.md §1.3), or clears both. */
   private void applyPause(ControlPlane cp, HostedCluster hc, String pausedUntil, boolean paused) {
     String ns = cp.controlPlaneNamespace;
     mergePatch(client.resources(HostedControlPlane.class).inNamespace(ns).withName(cp.name).get(),
@@ -642,7 +642,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   // ---------------------------------------------------------------- deletion
 
   /**
-   * HostedClusterReconciler.delete() (hypershift.md §1.3, §3.2), one step per reconcile, waiting on each: unpause the
+   * HostedClusterReconciler.delete() (docs/hypershift-facts.md §1.3, §3.2), one step per reconcile, waiting on each: unpause the
    * CAPI Cluster, delete the NodePools, the CAPI Cluster, the HostedControlPlane; stop the control plane; delete the
    * control-plane namespace unless {@code skip-delete-hosted-controlplane-namespace: "true"}; drop the finalizer.
    * A HostedCluster whose finalizer was stripped (§1.5) gets none of this: it simply vanishes.

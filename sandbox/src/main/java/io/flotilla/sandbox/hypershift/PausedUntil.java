@@ -8,7 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
- * HyperShift's interpretation of {@code spec.pausedUntil} (support/util/pausereconcile.go, hypershift.md §1.3):
+ * HyperShift's interpretation of {@code spec.pausedUntil} (support/util/pausereconcile.go, docs/hypershift-facts.md §1.3):
  * "true"/"True" pauses until the field is removed; an RFC 3339 date pauses until then; "false", absent or a past date
  * means active; anything else is active with reason InvalidPausedUntilValue.
  */

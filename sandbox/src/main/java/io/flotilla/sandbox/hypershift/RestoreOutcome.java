@@ -4,7 +4,7 @@ import io.flotilla.common.Conditions;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 
 /**
- * How etcd-init ended, as the {@code EtcdSnapshotRestored} condition reports it (hypershift.md §1.4): True/AsExpected
+ * How etcd-init ended, as the {@code EtcdSnapshotRestored} condition reports it (docs/hypershift-facts.md §1.4): True/AsExpected
  * once etcd-init exited 0 (including when it skipped the restore because the data directory was not empty, exactly
  * as HyperShift reports it), False with a reason when it failed.
  *

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * {@code spec.etcd.managed.storage.restoreSnapshotURL} as HyperShift validates it (hypershift.md §1.4): one URL
+ * {@code spec.etcd.managed.storage.restoreSnapshotURL} as HyperShift validates it (docs/hypershift-facts.md §1.4): one URL
  * ({@code MaxItems=1}), at most 1024 characters, {@code https://} or {@code s3://}. The sandbox's etcd-init also
  * fetches {@code http://} (test servers), and refuses {@code s3://}, which it cannot download.
  *

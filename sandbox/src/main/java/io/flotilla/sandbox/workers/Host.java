@@ -14,9 +14,9 @@ import java.util.Set;
  * @param agentsOn      the management clusters that have an Agent object for it
  * @param provisions    how many times it was bound to a cluster from discovery (installed)
  * @param deprovisions  how many times it was unbound and rebooted into discovery, wiping what ran on it: a
- *                      migration must keep this at 0 (hypershift.md §3)
+ *                      migration must keep this at 0 (docs/hypershift-facts.md §3)
  * @param spokeCleanups how many times its Node was removed from the hosted cluster after an unbind (skipped with
- *                      {@code agent.agent-install.openshift.io/skip-spoke-cleanup=true}, hypershift.md §3.3)
+ *                      {@code agent.agent-install.openshift.io/skip-spoke-cleanup=true}, docs/hypershift-facts.md §3.3)
  */
 public record Host(String uuid, String serialNumber, String hostname, Optional<String> boundTo, Set<String> agentsOn,
                    int provisions, int deprovisions, int spokeCleanups) {

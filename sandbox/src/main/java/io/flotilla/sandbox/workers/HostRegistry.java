@@ -13,7 +13,7 @@ import java.util.UUID;
 /**
  * The fleet's physical hosts. Hosts outlive management clusters: a hosted cluster's workers keep running while its
  * control plane moves from one management cluster to another, and the Agent objects that describe them are
- * re-created on the destination (hypershift.md §3.1, §3.4). So this registry is one plain object per fleet, shared by
+ * re-created on the destination (docs/hypershift-facts.md §3.1, §3.4). So this registry is one plain object per fleet, shared by
  * every {@code HyperShiftSimulator}; each simulator reports what its Agent objects and controllers do to a host.
  *
  * <p>A host is identified by its system UUID (which is also the name of its Agent objects, as assisted-service names
@@ -63,7 +63,7 @@ public final class HostRegistry {
   /**
    * A management cluster has an Agent object for the host that is bound to {@code clusterDeployment}. A host already
    * installed into that ClusterDeployment is re-attached as it is: this is the re-adoption after a restore on another
-   * management cluster (hypershift.md §3.1), nothing happens to the machine. A host in discovery gets installed. A
+   * management cluster (docs/hypershift-facts.md §3.1), nothing happens to the machine. A host in discovery gets installed. A
    * host installed into another cluster would have to be wiped first: it is deprovisioned, then installed.
    */
   public synchronized Host observeBound(String uuid, String serialNumber, String hostname, String clusterDeployment,
@@ -95,7 +95,7 @@ public final class HostRegistry {
   /**
    * The host was unbound from {@code clusterDeployment} (an AgentMachine or ClusterDeployment deletion): it reboots
    * into discovery. Its Node is also removed from the hosted cluster unless the Agent carries
-   * {@code skip-spoke-cleanup} (hypershift.md §3.3). Returns false, and changes nothing, when the host is not bound to
+   * {@code skip-spoke-cleanup} (docs/hypershift-facts.md §3.3). Returns false, and changes nothing, when the host is not bound to
    * that ClusterDeployment (already unbound, or re-bound elsewhere).
    */
   public synchronized boolean deprovision(String uuid, String clusterDeployment, boolean skipSpokeCleanup) {

@@ -40,7 +40,7 @@ import static io.flotilla.sandbox.hypershift.Fixtures.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Restore at creation, as etcd-init does it (hypershift.md §1.4), against real etcd processes. */
+/** Restore at creation, as etcd-init does it (docs/hypershift-facts.md §1.4), against real etcd processes. */
 class EtcdRestoreTest {
   private static final String SIGNATURE = "X-Amz-Signature=0123456789abcdef0123456789abcdef";
   private static final String S3_ERROR = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * NodePool workers on the Agent platform and what deletion does to their hosts (hypershift.md §1.3, §1.5, §3), with
+ * NodePool workers on the Agent platform and what deletion does to their hosts (docs/hypershift-facts.md §1.3, §1.5, §3), with
  * two management clusters sharing one fleet-wide host registry.
  */
 class WorkersAndDeletionTest {
@@ -148,7 +148,7 @@ class WorkersAndDeletionTest {
     String cd = upWithWorkers(a, "w3", 2);
     String cpNs = NS + "-w3";
     List<Host> before = hosts.boundTo(cd);
-    preserve(a, "w3"); // hypershift.md §3.4 backup steps 1-6 and the §3.3 settings
+    preserve(a, "w3"); // docs/hypershift-facts.md §3.4 backup steps 1-6 and the §3.3 settings
 
     a.resources(HostedCluster.class).inNamespace(NS).withName("w3").delete();
 
@@ -215,7 +215,7 @@ class WorkersAndDeletionTest {
     List<Host> before = hosts.boundTo(cd);
     int racked = hosts.hosts().size();
 
-    // What a restore on mc-b does on the worker side (hypershift.md §3.4): the Agents come back with the same
+    // What a restore on mc-b does on the worker side (docs/hypershift-facts.md §3.4): the Agents come back with the same
     // identity, the HostedCluster and its NodePool are created there.
     for (Agent agent : a.resources(Agent.class).inNamespace(agentNamespace("w6")).list().getItems()) {
       if (agent.getSpec().clusterDeploymentName != null && (NS + "-w6").equals(agent.getSpec().clusterDeploymentName.namespace)) {
@@ -320,7 +320,7 @@ class WorkersAndDeletionTest {
     return cd;
   }
 
-  /** Pause everything and set every preservation of hypershift.md §3 (OSDOCS-13172 backup steps, §3.3). */
+  /** Pause everything and set every preservation of docs/hypershift-facts.md §3 (OSDOCS-13172 backup steps, §3.3). */
   private static void preserve(KubernetesClient client, String name) {
     String cpNs = NS + "-" + name;
     Fixtures.mergePatch(client, HostedCluster.class, NS, name, "{\"spec\":{\"pausedUntil\":\"true\"}}");
@@ -339,7 +339,7 @@ class WorkersAndDeletionTest {
         .withName(name + "-infra").get().getMetadata().getOwnerReferences()).isNullOrEmpty());
   }
 
-  /** hypershift.md §1.5 steps 3-8: remove finalizers and delete NodePool → Machines → Cluster → HCP → HostedCluster. */
+  /** docs/hypershift-facts.md §1.5 steps 3-8: remove finalizers and delete NodePool → Machines → Cluster → HCP → HostedCluster. */
   private static void teardownInSection15Order(KubernetesClient client, String name) {
     String cpNs = NS + "-" + name;
     client.resources(NodePool.class).inNamespace(NS).list().getItems().stream()

@@ -39,7 +39,7 @@ public final class AddOnLifecycle {
   public static final int HISTORY_LIMIT = 10;
   public static final Duration DEFAULT_PROGRESS_DEADLINE = Duration.ofMinutes(5);
 
-  /** Progressing reasons (OCM's, ocm.md §1.2). */
+  /** Progressing reasons (OCM's, docs/ocm-facts.md §1.2). */
   public static final String REASON_PROGRESSING = "Progressing";
   public static final String REASON_COMPLETED = "Completed";
   public static final String REASON_FAILED = "Failed";

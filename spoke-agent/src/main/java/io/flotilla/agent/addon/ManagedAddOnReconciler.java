@@ -47,7 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * The agent's add-on controller (DESIGN flow 5): watches the ManagedAddOns in this cluster's namespace on the hub and
+ * The agent's add-on controller (docs/architecture.md, flow 5): watches the ManagedAddOns in this cluster's namespace on the hub and
  * converges the local cluster to each one's {@code status.desiredVersion}, which only the hub writes. Renders the
  * AddOnRelease {@code <addOn>-<version>}, applies it, prunes what the version no longer has, judges health at the
  * current generation within the release's progress deadline, and reports on the ManagedAddOn's status. Decisions
@@ -434,7 +434,7 @@ public final class ManagedAddOnReconciler implements Reconciler<ManagedAddOn> {
     }
   }
 
-  /** The add-on a ManagedAddOn is about: spec.addOn, or its name (DESIGN: the name is the add-on's). */
+  /** The add-on a ManagedAddOn is about: spec.addOn, or its name (docs/architecture.md: the name is the add-on's). */
   static String addOnOf(ManagedAddOn mao) {
     String addOn = mao.getSpec() == null ? null : mao.getSpec().addOn;
     return addOn == null || addOn.isBlank() ? mao.getMetadata().getName() : addOn;

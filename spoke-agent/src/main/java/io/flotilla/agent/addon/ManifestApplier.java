@@ -297,7 +297,7 @@ public final class ManifestApplier {
     return code >= 400 && code < 500 && code != 408 && code != 409 && code != 429;
   }
 
-  /** SHA-256 of the object's canonical JSON (map keys sorted), as OCM hashes specs (ocm.md §6.5). */
+  /** SHA-256 of the object's canonical JSON (map keys sorted), as OCM hashes specs (docs/ocm-facts.md §6.5). */
   static String hash(Map<String, Object> object) {
     try {
       byte[] json = CANONICAL.writeValueAsString(object).getBytes(StandardCharsets.UTF_8);

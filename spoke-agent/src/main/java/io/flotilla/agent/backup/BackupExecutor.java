@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs one HostedClusterBackup on this management cluster (DESIGN flow 2): preflight → pause with a deadline →
+ * Runs one HostedClusterBackup on this management cluster (docs/architecture.md, flow 2): preflight → pause with a deadline →
  * optional quiesce → etcd snapshot through the pipeline → resources → resume → commit marker → report.
  *
  * <p>Invariants: nothing is paused until every preflight check has passed; whatever was paused is resumed on every

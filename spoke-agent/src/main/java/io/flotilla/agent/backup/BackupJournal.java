@@ -19,7 +19,7 @@ import java.util.Objects;
 
 /**
  * What a running backup has changed on this management cluster, kept on the spoke (a ConfigMap in the agent's
- * namespace) so that an agent that dies mid-backup can undo it on restart, without the hub (DESIGN flow 2, issue 3
+ * namespace) so that an agent that dies mid-backup can undo it on restart, without the hub (docs/architecture.md, flow 2, issue 3
  * "crash safety"). Written before the first change and after each one; deleted once everything is undone.
  */
 public final class BackupJournal {

@@ -13,7 +13,7 @@ import java.util.Objects;
 
 /**
  * How the agent reaches a hosted cluster's etcd: the client certificate Secret and the client Service in the
- * control-plane namespace. The defaults are HyperShift's names (hypershift.md §1.2 step 3); an installation with
+ * control-plane namespace. The defaults are HyperShift's names (docs/hypershift-facts.md §1.2 step 3); an installation with
  * other names sets them in the agent's configuration.
  */
 public record EtcdAccess(String secretName, String certificateKey, String privateKeyKey, String caKey,

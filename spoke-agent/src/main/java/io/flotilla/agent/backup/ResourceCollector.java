@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The Kubernetes objects a restore needs besides etcd (hypershift.md §1.2 step 6, §6 item 2): the HostedCluster and
+ * The Kubernetes objects a restore needs besides etcd (docs/hypershift-facts.md §1.2 step 6, §6 item 2): the HostedCluster and
  * its NodePools, the Secrets of the hosted cluster (pull secret, SSH key, etcd encryption key, anything named after
  * it), the control-plane namespace's HostedControlPlane, PKI Secrets, CAPI objects, and for the Agent platform the
  * AgentCluster, AgentMachines, ClusterDeployment and the bound Agents. Server-set fields and status are stripped, as

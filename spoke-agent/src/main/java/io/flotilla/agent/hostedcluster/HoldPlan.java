@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a HostedClusterPause (a migration's hold on its source, DESIGN flow 4) changes, and how a release puts it back.
+ * What a HostedClusterPause (a migration's hold on its source, docs/architecture.md, flow 4) changes, and how a release puts it back.
  * A plain decision, no client.
  *
  * <p>Unlike a backup's pause ({@link PausePlan}), a hold writes {@code pausedUntil: "true"}, never a deadline: a
@@ -37,13 +37,13 @@ public final class HoldPlan {
 
   /** The fields a hold writes; {@link SavedValue#field} carries {@link #path()}. */
   public enum Field {
-    /** HostedCluster and NodePool: stops HyperShift reconciling them (hypershift.md §1.3). */
+    /** HostedCluster and NodePool: stops HyperShift reconciling them (docs/hypershift-facts.md §1.3). */
     PAUSED_UNTIL("spec.pausedUntil", "true", Purpose.PAUSE),
-    /** API-server Deployments: nothing writes to etcd while held (hypershift.md §1.2 step 2). */
+    /** API-server Deployments: nothing writes to etcd while held (docs/hypershift-facts.md §1.2 step 2). */
     REPLICAS("spec.replicas", "0", Purpose.QUIESCE),
-    /** The CAPI Cluster (hypershift.md §3.4 backup step 2). */
+    /** The CAPI Cluster (docs/hypershift-facts.md §3.4 backup step 2). */
     CAPI_PAUSED("spec.paused", "true", Purpose.WORKERS),
-    /** AgentMachines and AgentClusters: their provider checks only this (hypershift.md §3.1, OCPBUGS-114014). */
+    /** AgentMachines and AgentClusters: their provider checks only this (docs/hypershift-facts.md §3.1, OCPBUGS-114014). */
     PAUSED_ANNOTATION("metadata.annotations[" + Cluster.PAUSED_ANNOTATION + "]", "true", Purpose.WORKERS);
 
     private final String path;

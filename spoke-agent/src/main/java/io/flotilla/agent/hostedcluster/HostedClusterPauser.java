@@ -24,7 +24,7 @@ import java.util.Objects;
 public final class HostedClusterPauser {
   private static final Logger log = LoggerFactory.getLogger(HostedClusterPauser.class);
 
-  /** The etcd writers the etcd-backup procedure scales down (hypershift.md §1.2 step 2), in that order. */
+  /** The etcd writers the etcd-backup procedure scales down (docs/hypershift-facts.md §1.2 step 2), in that order. */
   public static final List<String> API_SERVERS = List.of("kube-apiserver", "openshift-apiserver",
       "openshift-oauth-apiserver");
 

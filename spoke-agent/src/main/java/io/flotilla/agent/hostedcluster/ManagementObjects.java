@@ -112,8 +112,9 @@ public final class ManagementObjects {
 
   /**
    * Sets ({@code value} non-null, JSON merge patch) or removes (JSON Patch {@code remove}) an annotation. Not a merge
-   * patch with null to remove: the mock API server stores the null instead of dropping the key, and Cluster API's
-   * providers treat a present {@code cluster.x-k8s.io/paused} key as paused whatever its value (hypershift.md §3.1).
+   * patch with null to remove: the mock API server stores the null instead of dropping the key, and Cluster API's own
+   * controllers treat a present {@code cluster.x-k8s.io/paused} key as paused whatever its value (the Agent provider only
+   * the value "true"; docs/hypershift-facts.md §3.1), so unpausing must remove the key.
    */
   public void setAnnotation(String kind, String namespace, String name, String key, String value) {
     if (value != null) {
@@ -145,7 +146,7 @@ public final class ManagementObjects {
   }
 
   /**
-   * Removes every finalizer (hypershift.md §1.5: the controllers that own them are stopped or must not run). JSON Patch
+   * Removes every finalizer (docs/hypershift-facts.md §1.5: the controllers that own them are stopped or must not run). JSON Patch
    * with the resource-version precondition, re-read and retried on a conflict with the object's controllers.
    *
    * @return false when the object is gone

@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Pause bookkeeping for a backup (DESIGN flow 2, hypershift.md §1.3 and §6.1): which objects get a
+ * Pause bookkeeping for a backup (docs/architecture.md, flow 2, docs/hypershift-facts.md §1.3 and §6.1): which objects get a
  * {@code pausedUntil} deadline, and exactly what to put back afterwards. A plain decision, no client.
  *
  * <p>Rules:

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * Whether a HostedCluster is paused now, and since when (hypershift.md §1.3). Paused: {@code spec.pausedUntil} is
+ * Whether a HostedCluster is paused now, and since when (docs/hypershift-facts.md §1.3). Paused: {@code spec.pausedUntil} is
  * {@code "true"} or a deadline still ahead; a past deadline, {@code "false"} or an invalid value does not pause.
  * Since: when HyperShift's ReconciliationActive condition turned False, if it says so; otherwise unknown (HyperShift
  * has not reported the pause yet), and {@code since} is null.

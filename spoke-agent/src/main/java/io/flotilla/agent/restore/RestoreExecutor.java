@@ -49,7 +49,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Restores a backup onto this management cluster (DESIGN flow 3, hypershift.md §1.4 and §6.3): find the backup in the
+ * Restores a backup onto this management cluster (docs/architecture.md, flow 3, docs/hypershift-facts.md §1.4 and §6.3): find the backup in the
  * bucket → verify manifest and checksums (nothing is created before that passes) → namespaces and Secrets → worker
  * objects (Agents, ClusterDeployment, AgentCluster), so the restored cluster re-adopts the same hosts → the
  * HostedCluster, created with {@code restoreSnapshotURL} already set (the field is immutable), pointing at this
@@ -58,7 +58,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RestoreExecutor {
   private static final Logger log = LoggerFactory.getLogger(RestoreExecutor.class);
-  /** How long etcd-init may take to download: HyperShift's OADP plugin presigns for 1 h (hypershift.md §1.4). */
+  /** How long etcd-init may take to download: HyperShift's OADP plugin presigns for 1 h (docs/hypershift-facts.md §1.4). */
   static final Duration URL_LIFETIME = Duration.ofHours(1);
   static final String RESTORED_FROM_BACKUP = "hypershift.openshift.io/restored-from-backup";
 
@@ -299,7 +299,7 @@ public final class RestoreExecutor {
 
   /**
    * Watches the HostedCluster until condition {@code type} is True; for EtcdSnapshotRestored a False is final
-   * (etcd-init does not retry, hypershift.md §1.4) and fails at once.
+   * (etcd-init does not retry, docs/hypershift-facts.md §1.4) and fails at once.
    */
   private void awaitCondition(String hcNs, String hcName, String type, String failureReason) throws BackupFailure {
     boolean restoreStep = HostedCluster.ETCD_SNAPSHOT_RESTORED.equals(type);
@@ -354,7 +354,7 @@ public final class RestoreExecutor {
     return namespaces;
   }
 
-  /** A restored HostedCluster or NodePool comes back unpaused (hypershift.md §1.4 step 4). */
+  /** A restored HostedCluster or NodePool comes back unpaused (docs/hypershift-facts.md §1.4 step 4). */
   @SuppressWarnings("unchecked")
   static GenericKubernetesResource stripPause(GenericKubernetesResource o) {
     Object spec = o.getAdditionalProperties().get("spec");

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * How an encrypted, compressed backup reaches HyperShift's etcd-init without plaintext ever being written to the
  * bucket: the agent serves the snapshot itself, over HTTPS, decrypting and decompressing the stored object as it
- * streams. etcd-init downloads {@code restoreSnapshotURL} with curl (hypershift.md §1.4), so the URL handed to the
+ * streams. etcd-init downloads {@code restoreSnapshotURL} with curl (docs/hypershift-facts.md §1.4), so the URL handed to the
  * HostedCluster is a one-off capability: {@code https://<relay>/snapshots/<256-bit random token>}, valid for a bounded
  * time and revoked as soon as the restore is confirmed. Unknown or expired tokens get an S3-style XML error body,
  * which etcd-init already treats as a failed download.

@@ -27,7 +27,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * The agent's copy of its cluster's effective backup schedule, so that schedules go on while the hub is down (DESIGN,
+ * The agent's copy of its cluster's effective backup schedule, so that schedules go on while the hub is down (docs/architecture.md,
  * Topology): the hub writes the ConfigMap {@value EffectiveBackupSchedule#CONFIG_MAP_NAME} in the cluster namespace;
  * this class watches it and keeps the same payload in a ConfigMap of the same name in the agent's namespace on the
  * spoke, which an agent restarted without a hub starts from. That local ConfigMap also holds the runner's last-run

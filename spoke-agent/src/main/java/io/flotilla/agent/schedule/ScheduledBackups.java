@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Scheduled backups on this management cluster, hub or no hub (DESIGN, Topology: "DR must not depend on the hub being
+ * Scheduled backups on this management cluster, hub or no hub (docs/architecture.md, Topology: "DR must not depend on the hub being
  * up"). Everything a scheduled backup needs is on the spoke: the schedule ({@link ScheduleCache}), the BackupStores
  * ({@link StoreCopies}), the record (created by {@link ScheduleRunner} in the agent's namespace and written by the
  * same {@link BackupExecutor} as on-demand backups, with its crash journal) and the queue to the hub

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The worker preservation of hypershift.md §3, as a plain check over the objects' values: what a teardown must see on
+ * The worker preservation of docs/hypershift-facts.md §3, as a plain check over the objects' values: what a teardown must see on
  * the management cluster before it deletes anything, and what is missing. The teardown applies the fix of every
  * {@link Missing} it finds, reads the objects again, and checks again; only an empty list lets it go on.
  *

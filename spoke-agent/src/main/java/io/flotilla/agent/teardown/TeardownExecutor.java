@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs one {@link HostedClusterTeardown}: preserve the workers (hypershift.md §3), read the preservation back and halt
+ * Runs one {@link HostedClusterTeardown}: preserve the workers (docs/hypershift-facts.md §3), read the preservation back and halt
  * with nothing deleted if any of it is missing, stop Cluster API, delete in {@link TeardownOrder}, then check that every
  * Agent bound before is still bound. Each step is in {@code status.step}; an agent restart mid-way starts again from
  * Preserving (every step before Deleting is idempotent), or carries on deleting if it had got that far.

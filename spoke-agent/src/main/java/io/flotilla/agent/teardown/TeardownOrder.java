@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The order a teardown deletes a hosted cluster's objects in (hypershift.md §1.5 steps 3-8, §3.2), once its workers'
+ * The order a teardown deletes a hosted cluster's objects in (docs/hypershift-facts.md §1.5 steps 3-8, §3.2), once its workers'
  * preservation is verified and Cluster API is stopped. A plain decision, no client.
  *
  * <ol>
@@ -52,7 +52,7 @@ public final class TeardownOrder {
     for (Found f : found) {
       if (!KINDS.contains(f.kind())) {
         throw new IllegalArgumentException("a teardown does not delete " + f.kind() + " " + f.name()
-            + ("Namespace".equals(f.kind()) ? ": the control-plane namespace is kept (hypershift.md §3.2)" : ""));
+            + ("Namespace".equals(f.kind()) ? ": the control-plane namespace is kept (docs/hypershift-facts.md §3.2)" : ""));
       }
     }
     return found.stream()

@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * A hub and a management cluster on two CRUD mock API servers (mixed mode: an expectation wins over CRUD, so a test can
  * make one request fail), with one Agent-platform hosted cluster built by hand the way HyperShift, Cluster API, the
- * Agent provider and assisted-service lay it out (hypershift.md §3):
+ * Agent provider and assisted-service lay it out (docs/hypershift-facts.md §3):
  * <pre>
  * clusters/hc-1             HostedCluster (pausedUntil absent, agentNamespace "agents"), finalizer
  * clusters/hc-1-deadline    NodePool, pausedUntil "2020-01-01T00:00:00Z"

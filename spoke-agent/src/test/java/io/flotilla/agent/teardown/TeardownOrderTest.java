@@ -32,7 +32,7 @@ class TeardownOrderTest {
         new Found("ClusterDeployment", CP, "infra"));
   }
 
-  /** hypershift.md §1.5 steps 3-8, then the AgentCluster and the ClusterDeployment, whatever order they were found in. */
+  /** docs/hypershift-facts.md §1.5 steps 3-8, then the AgentCluster and the ClusterDeployment, whatever order they were found in. */
   @Test
   void deletesInTheOrderOfTheDocumentedTeardown() {
     for (long seed = 0; seed < 5; seed++) {

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Group(AddOnRelease.GROUP)
 @Version(AddOnRelease.VERSION)
 @ShortNames({"mao"})
-// Columns appear in this order (io.flotilla.api.crd.PrinterColumnOrder; DESIGN: DESIRED, CURRENT, PHASE, STARTED, COMPLETED).
+// Columns appear in this order (io.flotilla.api.crd.PrinterColumnOrder; docs/architecture.md: DESIRED, CURRENT, PHASE, STARTED, COMPLETED).
 @AdditionalPrinterColumn(name = "Desired", jsonPath = ".status.desiredVersion")
 @AdditionalPrinterColumn(name = "Current", jsonPath = ".status.currentVersion")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.operation.phase")

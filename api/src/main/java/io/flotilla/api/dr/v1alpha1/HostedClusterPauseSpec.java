@@ -15,7 +15,7 @@ public class HostedClusterPauseSpec {
   @JsonPropertyDescription("Scale kube-apiserver, openshift-apiserver and openshift-oauth-apiserver to 0 while held, so nothing writes to etcd (default true).")
   public Boolean quiesceAPIServers;
 
-  @JsonPropertyDescription("Also pause the CAPI Cluster (spec.paused) and annotate AgentMachines and the AgentCluster with cluster.x-k8s.io/paused: pausing the HostedCluster does not propagate to them (hypershift.md §3.1). Default true.")
+  @JsonPropertyDescription("Also pause the CAPI Cluster (spec.paused) and annotate AgentMachines and the AgentCluster with cluster.x-k8s.io/paused: pausing the HostedCluster does not propagate to them (docs/hypershift-facts.md §3.1). Default true.")
   public Boolean pauseWorkers;
 
   @JsonPropertyDescription("Set to true to release the hold: every recorded value is put back.")

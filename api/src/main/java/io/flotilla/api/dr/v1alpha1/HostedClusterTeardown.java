@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /**
  * Removes one hosted cluster's control plane from the management cluster whose namespace this object is in, without
  * touching its workers: a migration's source after the point of no return, or its destination copy on rollback. The
- * agent applies the worker preservation of hypershift.md §3 and reads it back before it deletes anything; if it cannot,
+ * agent applies the worker preservation of docs/hypershift-facts.md §3 and reads it back before it deletes anything; if it cannot,
  * the teardown halts with nothing deleted. Then it stops Cluster API and deletes in the order of §1.5.
  */
 @Group(BackupStore.GROUP)

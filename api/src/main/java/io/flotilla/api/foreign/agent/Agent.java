@@ -9,14 +9,14 @@ import io.flotilla.api.foreign.Unmodelled;
 
 /**
  * assisted-service's Agent: a host. Bound while {@code spec.clusterDeploymentName} is set; unbinding reboots it into
- * discovery, which is what a migration must never do (hypershift.md §3).
+ * discovery, which is what a migration must never do (docs/hypershift-facts.md §3).
  */
 @Group(Agent.GROUP)
 @Version(Agent.VERSION)
 public class Agent extends CustomResource<Agent.Spec, Agent.Status> implements Namespaced {
   public static final String GROUP = "agent-install.openshift.io";
   public static final String VERSION = "v1beta1";
-  /** Skips removal of the Node, Machine and BMH in the spoke after unbinding (hypershift.md §3.3). */
+  /** Skips removal of the Node, Machine and BMH in the spoke after unbinding (docs/hypershift-facts.md §3.3). */
   public static final String SKIP_SPOKE_CLEANUP = "agent.agent-install.openshift.io/skip-spoke-cleanup";
   /** Label naming the AgentMachine the Agent is bound to. */
   public static final String AGENT_MACHINE_REF_LABEL = "agentMachineRef";

@@ -9,7 +9,7 @@ import io.flotilla.api.foreign.Unmodelled;
 
 /**
  * cluster-api-provider-agent's AgentMachine. Deleting it unbinds its Agent unless it carries
- * {@code cluster.x-k8s.io/paused} (hypershift.md §3.1).
+ * {@code cluster.x-k8s.io/paused} (docs/hypershift-facts.md §3.1).
  */
 @Group(AgentMachine.GROUP)
 @Version(AgentMachine.VERSION)

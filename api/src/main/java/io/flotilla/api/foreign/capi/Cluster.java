@@ -14,9 +14,9 @@ import io.flotilla.api.foreign.Unmodelled;
 public class Cluster extends CustomResource<Cluster.Spec, Void> implements Namespaced {
   public static final String GROUP = "cluster.x-k8s.io";
   public static final String VERSION = "v1beta1";
-  /** Annotation that pauses a CAPI object's controller (hypershift.md §1.3, §3.1). */
+  /** Annotation that pauses a CAPI object's controller (docs/hypershift-facts.md §1.3, §3.1). */
   public static final String PAUSED_ANNOTATION = "cluster.x-k8s.io/paused";
-  /** The CAPI cluster controller's finalizer; the §1.5 teardown strips it (hypershift.md §1.5 step 5). */
+  /** The CAPI cluster controller's finalizer; the §1.5 teardown strips it (docs/hypershift-facts.md §1.5 step 5). */
   public static final String FINALIZER = "cluster.cluster.x-k8s.io";
 
   @Override

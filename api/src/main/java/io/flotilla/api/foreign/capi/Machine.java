@@ -16,7 +16,7 @@ public class Machine extends CustomResource<Machine.Spec, Void> implements Names
   public static final String CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
   /** Label HyperShift puts on a Machine with the NodePool that owns it. */
   public static final String NODE_POOL_LABEL = "hypershift.openshift.io/nodePool";
-  /** The CAPI machine controller's finalizer; the §1.5 teardown strips it (hypershift.md §1.5 step 4). */
+  /** The CAPI machine controller's finalizer; the §1.5 teardown strips it (docs/hypershift-facts.md §1.5 step 4). */
   public static final String FINALIZER = "machine.cluster.x-k8s.io";
 
   @Override

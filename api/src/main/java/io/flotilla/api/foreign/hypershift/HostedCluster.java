@@ -24,15 +24,15 @@ public class HostedCluster extends CustomResource<HostedCluster.Spec, HostedClus
   public static final String GROUP = "hypershift.openshift.io";
   public static final String VERSION = "v1beta1";
 
-  /** HostedCluster and NodePool finalizer (hypershift.md §1.5). */
+  /** HostedCluster and NodePool finalizer (docs/hypershift-facts.md §1.5). */
   public static final String FINALIZER = "hypershift.openshift.io/finalizer";
-  /** Keeps the control-plane namespace when the HostedCluster is deleted (hypershift.md §3.2). */
+  /** Keeps the control-plane namespace when the HostedCluster is deleted (docs/hypershift-facts.md §3.2). */
   public static final String SKIP_DELETE_HCP_NAMESPACE = "hypershift.openshift.io/skip-delete-hosted-controlplane-namespace";
-  /** Deletion also removes cloud resources; must stay unset on a DR teardown (hypershift.md §1.5). */
+  /** Deletion also removes cloud resources; must stay unset on a DR teardown (docs/hypershift-facts.md §1.5). */
   public static final String CLEANUP_CLOUD_RESOURCES = "hypershift.openshift.io/cleanup-cloud-resources";
   public static final String RESTORED_FROM_BACKUP = "hypershift.openshift.io/restored-from-backup";
 
-  /** Condition types and reasons (hypershift.md §1.3, §1.4). */
+  /** Condition types and reasons (docs/hypershift-facts.md §1.3, §1.4). */
   public static final String AVAILABLE = "Available";
   public static final String RECONCILIATION_ACTIVE = "ReconciliationActive";
   public static final String ETCD_SNAPSHOT_RESTORED = "EtcdSnapshotRestored";
@@ -55,7 +55,7 @@ public class HostedCluster extends CustomResource<HostedCluster.Spec, HostedClus
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Spec extends Unmodelled {
-    /** RFC 3339 deadline, or "true"/"false" (hypershift.md §1.3). */
+    /** RFC 3339 deadline, or "true"/"false" (docs/hypershift-facts.md §1.3). */
     public String pausedUntil;
     public String infraID;
     public Platform platform;
@@ -74,7 +74,7 @@ public class HostedCluster extends CustomResource<HostedCluster.Spec, HostedClus
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class AgentPlatformSpec extends Unmodelled {
-    /** The InfraEnv namespace holding the Agents (hosts) this hosted cluster's NodePools bind (hypershift.md §3.4). */
+    /** The InfraEnv namespace holding the Agents (hosts) this hosted cluster's NodePools bind (docs/hypershift-facts.md §3.4). */
     public String agentNamespace;
   }
 
@@ -92,7 +92,7 @@ public class HostedCluster extends CustomResource<HostedCluster.Spec, HostedClus
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class EtcdStorage extends Unmodelled {
     public String type;
-    /** One URL, set only at creation; immutable (hypershift.md §1.4). */
+    /** One URL, set only at creation; immutable (docs/hypershift-facts.md §1.4). */
     public List<String> restoreSnapshotURL;
   }
 

@@ -12,7 +12,7 @@ import io.flotilla.api.foreign.Unmodelled;
 import java.util.ArrayList;
 import java.util.List;
 
-/** HyperShift's HostedControlPlane, in the control-plane namespace (hypershift.md §1.3, §1.4). */
+/** HyperShift's HostedControlPlane, in the control-plane namespace (docs/hypershift-facts.md §1.3, §1.4). */
 @Group(HostedCluster.GROUP)
 @Version(HostedCluster.VERSION)
 @ShortNames({"hcp", "hcps"})

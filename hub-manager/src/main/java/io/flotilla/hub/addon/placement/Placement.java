@@ -13,7 +13,7 @@ import java.util.TreeSet;
 
 /**
  * Which clusters a fleet add-on is placed on, and what that means for the ManagedAddOns in the cluster namespaces
- * (ocm.md §1.2: one per cluster and add-on, in the cluster's namespace). No client here.
+ * (docs/ocm-facts.md §1.2: one per cluster and add-on, in the cluster's namespace). No client here.
  */
 public final class Placement {
   private Placement() {}

@@ -35,8 +35,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Decides, from state alone, which version every placed cluster of one fleet add-on should run now (DESIGN.md flow 5,
- * OCM's RolloutStrategy from ocm.md §1.3 plus pause, failure strategy and pins). No client, no memory: the caller
+ * Decides, from state alone, which version every placed cluster of one fleet add-on should run now (docs/architecture.md, flow 5,
+ * OCM's RolloutStrategy from docs/ocm-facts.md §1.3 plus pause, failure strategy and pins). No client, no memory: the caller
  * passes the fleet spec, the released versions and every cluster's state, and writes the returned desired versions.
  *
  * <p>Rules, per cluster (first that applies):

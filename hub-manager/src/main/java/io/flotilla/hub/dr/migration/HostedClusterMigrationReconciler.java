@@ -47,7 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Runs HostedClusterMigrations (DESIGN.md flow 4) from the hub without calling into any spoke: each pass reads the
+ * Runs HostedClusterMigrations (docs/architecture.md, flow 4) from the hub without calling into any spoke: each pass reads the
  * migration and the records it created in the cluster namespaces (fresh from the API, by their deterministic names),
  * asks {@link MigrationPlanner} what to do, creates or patches those records (their agents execute them and write
  * their status), then writes the migration's whole status (a JSON Patch carrying the resourceVersion just read, so a

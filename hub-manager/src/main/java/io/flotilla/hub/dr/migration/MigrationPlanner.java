@@ -35,7 +35,7 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
- * Decides the next move of one HostedClusterMigration (DESIGN.md flow 4) from what is on the hub, with nothing
+ * Decides the next move of one HostedClusterMigration (docs/architecture.md, flow 4) from what is on the hub, with nothing
  * remembered between passes: the same input gives the same plan, so a pass after a crash repeats, never doubles, what
  * the crashed pass did (records have deterministic names, and a record that exists is observed, not created again).
  *
@@ -774,7 +774,7 @@ public final class MigrationPlanner {
         String cluster = namespace;
         String message = text(t.message()) + ". The teardown " + record + " halted before deleting anything: the "
             + "preservation of the workers could not be applied or verified. Fix it on " + cluster + " (the "
-            + "annotations of hypershift.md §3, docs/runbooks/migrate.md step 1), then delete the "
+            + "annotations of docs/hypershift-facts.md §3, docs/runbooks/migrate.md step 1), then delete the "
             + "HostedClusterTeardown " + record + ": the hub creates it again and the teardown starts over";
         status.step(step, StepPhase.Failed, "halted: " + text(t.message()), record);
         status.condition(halted, Conditions.TRUE, HostedClusterTeardown.REASON_PRESERVATION_NOT_VERIFIED, message);

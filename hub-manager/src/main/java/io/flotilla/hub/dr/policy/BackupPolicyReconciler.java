@@ -49,7 +49,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Runs the BackupPolicies (DESIGN.md flow 2, hub side). Each reconcile of a policy:
+ * Runs the BackupPolicies (docs/architecture.md, flow 2, hub side). Each reconcile of a policy:
  * <ol>
  *   <li>validates it ({@link PolicyValidation}; an invalid one reports Valid=False and does nothing else);</li>
  *   <li>places every active policy on every non-lost cluster ({@link SchedulePlacement}) and writes each cluster's
