@@ -40,6 +40,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
   /** How soon a record whose objects could not be deleted is tried again. */
   static final Duration DELETE_RETRY = Duration.ofSeconds(30);
 
+  private final KubernetesClient hub;
   private final AgentConfig config;
   private final StoreConnector stores;
   private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
@@ -57,6 +58,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
   /** @param work where runs go ({@link RecordWork#inline} in tests that call the reconciler directly) */
   public HostedClusterBackupReconciler(KubernetesClient hub, KubernetesClient local, AgentConfig config,
       StoreConnector.S3Factory s3, String identity, RecordWork work) {
+    this.hub = Objects.requireNonNull(hub);
     this.config = Objects.requireNonNull(config);
     Clock clock = Clock.systemUTC();
     // One id per process: a record InProgress under another id was interrupted by an agent restart.
@@ -140,43 +142,63 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
       }
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(RecordWork.BUSY_RECHECK);
     }
-    return deleteObjects(b) ? DeleteControl.defaultDelete()
-        : DeleteControl.noFinalizerRemoval().rescheduleAfter(DELETE_RETRY);
+    return switch (deleteObjects(b)) {
+      case DONE -> DeleteControl.defaultDelete();
+      // waits for a change of the record, or a person removing the finalizer
+      case REFUSED -> DeleteControl.noFinalizerRemoval();
+      case RETRY -> DeleteControl.noFinalizerRemoval().rescheduleAfter(DELETE_RETRY);
+    };
   }
 
-  /** Deletes the backup's objects from the bucket; false when that has to be tried again. */
-  boolean deleteObjects(HostedClusterBackup b) {
+  /** How the clean-up of a deleted record ended. */
+  enum Deleted { DONE, RETRY, REFUSED }
+
+  /** Deletes the backup's objects from the bucket as {@link BackupDeletion} allows. */
+  Deleted deleteObjects(HostedClusterBackup b) {
     String ns = b.getMetadata().getNamespace();
     String name = b.getMetadata().getName();
-    var location = b.getStatus() == null ? null : b.getStatus().location;
-    String folder = location != null ? location.keyPrefix : null;
+    if (namespaceDeleting(ns)) {
+      BackupDeletion.Decision keep = BackupDeletion.decide(b, config.clusterName(), null, true);
+      log.info("backup {}/{} deleted with its namespace: {}", ns, name, keep.message());
+      return Deleted.DONE;
+    }
     try {
       try (StoreConnector.Connection store = stores.connect(b.getSpec().store)) {
-        if (folder == null && b.getSpec().hostedCluster != null) {
-          // never got as far as reporting a location: where it would have written
-          folder = new io.flotilla.agent.storage.BackupLayout(store.spec().prefix, config.clusterName(),
-              b.getSpec().hostedCluster.namespace, b.getSpec().hostedCluster.name, name).folder();
-        }
-        if (folder != null) {
-          store.catalog().abortDanglingUploads(folder);
-          int deleted = store.catalog().deleteFolder(folder);
-          log.info("backup {}/{} deleted: {} objects removed from {}", ns, name, deleted, folder);
+        BackupDeletion.Decision d = BackupDeletion.decide(b, config.clusterName(), store.spec().prefix, false);
+        switch (d.outcome()) {
+          case REFUSE -> {
+            log.warn("backup {}/{}: {}", ns, name, d.message());
+            records.event(b, "Warning", BackupDeletion.REASON_LOCATION_NOT_OWN_FOLDER, d.message());
+            return Deleted.REFUSED;
+          }
+          case KEEP_OBJECTS -> log.info("backup {}/{} deleted: {}", ns, name, d.message());
+          case DELETE_OBJECTS -> {
+            store.catalog().abortDanglingUploads(d.folder());
+            int deleted = store.catalog().deleteFolder(d.folder());
+            log.info("backup {}/{} deleted: {} objects removed from {}", ns, name, deleted, d.folder());
+          }
         }
       }
-      return true;
+      return Deleted.DONE;
     } catch (BackupFailure e) {
       if (BackupFailure.STORE_NOT_FOUND.equals(e.reason())) {
         // the store is gone, so are its objects as far as we can tell: do not hold the record forever
         log.warn("backup {}/{}: store {} no longer exists; releasing the record", ns, name, b.getSpec().store);
-        return true;
+        return Deleted.DONE;
       }
       log.warn("backup {}/{}: cannot delete its objects yet ({}): {}", ns, name, e.reason(), e.getMessage());
       records.event(b, "Warning", "DeleteFailed", e.reason() + ": " + e.getMessage());
-      return false;
+      return Deleted.RETRY;
     } catch (SdkException e) {
       log.warn("backup {}/{}: cannot delete its objects yet: {}", ns, name, StoreConnector.firstLine(e.getMessage()));
-      return false;
+      return Deleted.RETRY;
     }
+  }
+
+  /** The record's cluster namespace on the hub is going (or gone): its records go with it, their objects stay. */
+  private boolean namespaceDeleting(String namespace) {
+    var n = hub.namespaces().withName(namespace).get();
+    return n == null || n.getMetadata().getDeletionTimestamp() != null;
   }
 
   /** A record the spoke's schedule created: it carries the scheduled time. */

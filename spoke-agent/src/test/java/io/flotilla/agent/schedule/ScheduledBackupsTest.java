@@ -74,6 +74,8 @@ class ScheduledBackupsTest {
     hub = new KubernetesClientBuilder().withConfig(config).build();
 
     MockApiServers.applyCrd(hubAdmin, "hostedclusterbackups.dr.flotilla.io");
+    // the cluster namespace, as on a real hub (a record's deletion looks at it: see BackupDeletion)
+    hubAdmin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("mc1").endMetadata().build()).create();
     MockApiServers.applyCrd(hubAdmin, "backupstores.dr.flotilla.io");
     MockApiServers.applyCrd(spoke, "hostedclusterbackups.dr.flotilla.io");
     MockApiServers.applyCrd(spoke, "backupstores.dr.flotilla.io");
