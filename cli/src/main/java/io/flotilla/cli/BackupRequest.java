@@ -39,9 +39,9 @@ record BackupRequest(String cluster, NamespacedName hostedCluster, String store,
       throw new BadInputException("backup name \"" + backup + "\" is not a DNS subdomain (lower-case letters, digits, "
           + "'-', '.', at most 253 characters)" + (name == null ? "; choose one with --name" : ""));
     }
-    if (maxPauseWindow != null) {
-      positiveDuration("--max-pause-window", maxPauseWindow);
-    }
+    io.flotilla.common.PauseWindow.problem("--max-pause-window", maxPauseWindow).ifPresent(p -> {
+      throw new BadInputException(p);
+    });
     return new BackupRequest(cluster, ref, store, backup, maxPauseWindow, quiesceAPIServers);
   }
 

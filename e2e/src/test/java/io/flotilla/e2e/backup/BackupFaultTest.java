@@ -249,6 +249,29 @@ class BackupFaultTest {
     return running;
   }
 
+  /** A snapshot still streaming when its pause window ends fails before HyperShift resumes the cluster under it. */
+  @Test
+  void aSnapshotThatOutlivesItsPauseWindowFailsWithPauseExpired() {
+    fleet.stopAgent(CLUSTER);
+    fleet.startAgent(CLUSTER, c -> c.withBackup(c.backup().withBandwidthLimit(1L << 20)), StoreConnector.AWS_SDK);
+    HostedClusterBackup done;
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-1")) {
+      // 6 MiB at 1 MiB/s against a 3 s window
+      done = h.awaitEnd(h.create("hc-1", s -> s.maxPauseWindow = "3s"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> pause.values().get(pause.values().size() - 1) == null);
+    }
+    assertFailed(done, BackupFailure.PAUSE_EXPIRED);
+    assertThat(message(done)).contains("3s").contains("maxPauseWindow");
+    assertNothingLeft("hc-1", done);
+    // and a window over the bound is refused before anything is paused
+    try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-1")) {
+      HostedClusterBackup tooLong = h.awaitEnd(h.create("hc-1", s -> s.maxPauseWindow = "2h"));
+      assertFailed(tooLong, BackupFailure.INVALID_SPEC);
+      assertThat(message(tooLong)).contains("at most 1h");
+      assertThat(pause.values()).as("nothing paused").containsExactly((String) null);
+    }
+  }
+
   @Test
   void missingOrWrongEncryptionKeyIsDetectedBeforePausing() {
     HostedClusterBackup good = h.awaitEnd(h.create("hc-4", s -> { }));

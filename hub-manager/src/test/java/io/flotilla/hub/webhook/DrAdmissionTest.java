@@ -159,6 +159,10 @@ class DrAdmissionTest {
     pause.getSpec().maxPauseWindow = "10 minutes";
     assertDenied(create("BackupPolicy", pause), "InvalidBackupPolicy",
         "spec.maxPauseWindow: '10 minutes' is not a duration such as 90s, 10m or 1h30m");
+    BackupPolicy long_ = policy("0 2 * * *", null);
+    long_.getSpec().maxPauseWindow = "90m";
+    assertDenied(create("BackupPolicy", long_), "InvalidBackupPolicy", "spec.maxPauseWindow must be at most 1h, got 90m"
+        + " (a paused hosted cluster is not reconciled; a longer window leaves it so after a crash)");
   }
 
   @Test

@@ -20,7 +20,7 @@ public record BackupConfig(String agentNamespace, EtcdAccess etcd, int concurren
     Duration progressInterval, io.flotilla.agent.restore.RelayConfig relay, Duration restoreTimeout,
     Duration scheduleTick) {
   public static final String DEFAULT_NAMESPACE = "flotilla-agent";
-  public static final Duration DEFAULT_MAX_PAUSE_WINDOW = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_MAX_PAUSE_WINDOW = io.flotilla.common.PauseWindow.DEFAULT;
   public static final Duration DEFAULT_SCHEDULE_TICK = Duration.ofSeconds(1);
 
   public BackupConfig {

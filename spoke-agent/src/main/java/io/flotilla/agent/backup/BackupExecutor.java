@@ -377,6 +377,8 @@ public final class BackupExecutor {
           }
         }
         String deadline = plan.deadline();
+        // a backup that paused nothing itself (a migration's, under a hold of "true") has no window of its own
+        Instant windowEnds = plan.objectsToPause().isEmpty() ? Instant.MAX : Time.parse(deadline);
         Instant pausedAtFinal = pausedAt;
         records.updateStatus(ns, name, s -> {
           s.pausedAt = Time.format(pausedAtFinal);
@@ -393,8 +395,15 @@ public final class BackupExecutor {
           state = EtcdState.read(etcd, ETCD_TIMEOUT);
           SnapshotPipeline pipeline = new SnapshotPipeline(store.s3(), store.spec().bucket, codec, store.encryption());
           snapshot = withProgress(ns, name, dbSize, progress -> pipeline.upload(
-              metered(new EtcdSnapshotSource(etcd), progress), layout.snapshotKey(codec, store.encryption()),
+              metered(new EtcdSnapshotSource(etcd), progress, windowEnds),
+              layout.snapshotKey(codec, store.encryption()),
               BackupLayout.SNAPSHOT_ROLE, stored -> { }));
+        } catch (PauseExpired e) {
+          throw new BackupFailure(BackupFailure.PAUSE_EXPIRED, "The snapshot of " + hcRef + " was still streaming when "
+              + "its pause window (" + io.flotilla.common.Durations.format(maxPause) + ") ended at " + deadline
+              + "; HyperShift resumes the cluster then, so the snapshot would not be consistent. Nothing was committed; "
+              + "raise spec.maxPauseWindow (at most " + io.flotilla.common.Durations.format(io.flotilla.common.PauseWindow.MAX)
+              + ") or the backup bandwidth");
         } catch (InterruptedIOException e) {
           if (work.stop().requested()) {
             throw new BackupFailure(BackupFailure.AGENT_STOPPED, "The agent stopped during the snapshot (SIGTERM); "
@@ -512,18 +521,10 @@ public final class BackupExecutor {
   // ---- helpers
 
   static Duration maxPauseWindow(HostedClusterBackupSpec spec) throws BackupFailure {
-    if (spec.maxPauseWindow == null || spec.maxPauseWindow.isBlank()) {
-      return BackupConfig.DEFAULT_MAX_PAUSE_WINDOW;
-    }
     try {
-      Duration d = io.flotilla.common.Durations.parse(spec.maxPauseWindow);
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException("must be positive");
-      }
-      return d;
+      return io.flotilla.common.PauseWindow.parse("spec.maxPauseWindow", spec.maxPauseWindow);
     } catch (IllegalArgumentException e) {
-      throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.maxPauseWindow '" + spec.maxPauseWindow
-          + "' is not a positive duration such as 90s or 10m");
+      throw new BackupFailure(BackupFailure.INVALID_SPEC, e.getMessage() + "; nothing was paused");
     }
   }
 
@@ -610,8 +611,22 @@ public final class BackupExecutor {
     }
   }
 
-  /** Counts raw bytes for the progress figure and applies the bandwidth limit, if any. */
-  private SnapshotSource metered(SnapshotSource source, AtomicLong counter) {
+  /** The pause deadline came while the snapshot still streamed. */
+  private static final class PauseExpired extends InterruptedIOException {
+    PauseExpired() {
+      super("the pause window ended during the snapshot");
+    }
+  }
+
+  /** How long before the deadline a snapshot still streaming gives up: HyperShift resumes at the deadline itself. */
+  static final Duration DEADLINE_MARGIN = Duration.ofSeconds(1);
+
+  /**
+   * Counts raw bytes for the progress figure, applies the bandwidth limit, and stops the stream on a stop request
+   * or when the pause {@code deadline} (less {@link #DEADLINE_MARGIN}) has come.
+   */
+  private SnapshotSource metered(SnapshotSource source, AtomicLong counter, Instant deadline) {
+    Instant giveUpAt = deadline.equals(Instant.MAX) ? Instant.MAX : deadline.minus(DEADLINE_MARGIN);
     RateLimiter limiter = config.bandwidthLimit() > 0 ? RateLimiter.create(config.bandwidthLimit()) : null;
     return () -> new FilterInputStream(source.open()) {
       @Override
@@ -628,6 +643,9 @@ public final class BackupExecutor {
           }
         }
         work.stop().check("backup snapshot");
+        if (!clock.instant().isBefore(giveUpAt)) {
+          throw new PauseExpired();
+        }
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedIOException("backup interrupted");
         }

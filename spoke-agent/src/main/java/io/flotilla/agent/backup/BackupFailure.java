@@ -25,6 +25,8 @@ public final class BackupFailure extends Exception {
   public static final String AGENT_STOPPED = "AgentStopped";
   /** Someone changed a field the backup was about to pause between its read and its write: theirs is kept. */
   public static final String PAUSE_CONFLICT = "PauseConflict";
+  /** The snapshot still streamed when the pause window ended (io.flotilla.common.PauseWindow). */
+  public static final String PAUSE_EXPIRED = "PauseExpired";
 
   private final String reason;
 

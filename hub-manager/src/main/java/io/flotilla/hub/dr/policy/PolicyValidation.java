@@ -73,7 +73,7 @@ public final class PolicyValidation {
       }
       positiveDuration("spec.retention.maxAge", spec.retention.maxAge).ifPresent(problems::add);
     }
-    positiveDuration("spec.maxPauseWindow", spec.maxPauseWindow).ifPresent(problems::add);
+    io.flotilla.common.PauseWindow.problem("spec.maxPauseWindow", spec.maxPauseWindow).ifPresent(problems::add);
     return problems;
   }
 

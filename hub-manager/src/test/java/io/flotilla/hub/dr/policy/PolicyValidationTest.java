@@ -42,6 +42,8 @@ class PolicyValidationTest {
             "spec.retention.maxAge must be greater than zero"),
         Arguments.of("maxPauseWindow not a duration", (Consumer<BackupPolicySpec>) s -> s.maxPauseWindow = "ten",
             "spec.maxPauseWindow: 'ten' is not a duration"),
+        Arguments.of("maxPauseWindow over an hour", (Consumer<BackupPolicySpec>) s -> s.maxPauseWindow = "2h",
+            "spec.maxPauseWindow must be at most 1h, got 2h"),
         Arguments.of("no store", (Consumer<BackupPolicySpec>) s -> s.store = null, "spec.store is required"),
         Arguments.of("bad store name", (Consumer<BackupPolicySpec>) s -> s.store = "My_Store",
             "spec.store \"My_Store\" is not a valid BackupStore name"),
