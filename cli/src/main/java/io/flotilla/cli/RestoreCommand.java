@@ -39,7 +39,7 @@ final class RestoreCommand {
     String backup;
 
     @Option(names = "--latest", required = true, paramLabel = "NAMESPACE/NAME",
-        description = "The newest Completed backup of this hosted cluster found in the store, wherever it was taken.")
+        description = "The newest Completed backup of this hosted cluster found in the store (see --source-cluster).")
     String latest;
   }
 
@@ -57,6 +57,11 @@ final class RestoreCommand {
     @Option(names = "--name", paramLabel = "NAME", description = "Restore name (default <hosted-cluster>-restore-<yyyyMMdd-HHmmss>).")
     String name;
 
+    @Option(names = "--source-cluster", paramLabel = "CLUSTER",
+        description = "With --latest: the cluster the backup was taken on. Required when backups of that name exist "
+            + "under more than one cluster (names are unique per management cluster only).")
+    String sourceCluster;
+
     @Option(names = "--wait", description = "Wait until the restore ends; exit 1 if it fails.")
     boolean await;
 
@@ -72,6 +77,9 @@ final class RestoreCommand {
       Duration waitFor = BackupRequest.positiveDuration("--timeout", timeout);
       HostedClusterRestore r = new HostedClusterRestore();
       String hcName;
+      if (source.backup != null && sourceCluster != null) {
+        throw new BadInputException("--source-cluster goes with --latest; --backup CLUSTER/NAME names the cluster already");
+      }
       if (source.backup != null) {
         String[] parts = source.backup.split("/", -1);
         if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
@@ -85,6 +93,10 @@ final class RestoreCommand {
         NamespacedName hc = BackupRequest.hostedClusterRef(source.latest);
         r.getSpec().hostedCluster = hc;
         r.getSpec().latest = true;
+        if (sourceCluster != null) {
+          BackupRequest.requireClusterName(sourceCluster);
+          r.getSpec().sourceCluster = sourceCluster;
+        }
         hcName = hc.name;
       }
       r.getSpec().store = store;

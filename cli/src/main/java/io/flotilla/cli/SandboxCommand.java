@@ -29,6 +29,11 @@ final class SandboxCommand {
         description = "Kubernetes-like data seeded into each hosted cluster's etcd (e.g. 4Mi, 256Mi).")
     String etcdSize;
 
+    @Option(names = "--hosted-names-per-cluster",
+        description = "Name hosted clusters per management cluster (every cluster gets clusters/hc-1, clusters/hc-2, ...),"
+            + " as real fleets do; by default names are unique across the sandbox.")
+    boolean hostedNamesPerCluster;
+
     @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "2",
         description = "Agent heartbeat interval in seconds (default 2); the hub's grace period is 5 heartbeats.")
     int heartbeatSeconds;
@@ -44,7 +49,8 @@ final class SandboxCommand {
         throw new BadInputException("--heartbeat must be at least 1 second");
       }
       return Fleet.Options.defaults(dir).withClusters(clusters).withHostedPerCluster(hostedPerCluster)
-          .withEtcdSeedBytes(Sizes.parse(etcdSize)).withHeartbeat(Duration.ofSeconds(heartbeatSeconds), 5);
+          .withEtcdSeedBytes(Sizes.parse(etcdSize)).withHeartbeat(Duration.ofSeconds(heartbeatSeconds), 5)
+          .withHostedNamesPerCluster(hostedNamesPerCluster);
     }
   }
 

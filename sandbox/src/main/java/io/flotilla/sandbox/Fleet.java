@@ -57,8 +57,12 @@ public final class Fleet implements AutoCloseable {
   public static final String ENCRYPTION_KEY_SECRET = "backup-encryption-key";
 
   /** What to bring up. Heartbeats are short so the sandbox notices an outage in seconds, not minutes. */
+  /**
+   * @param hostedNamesPerCluster every cluster names its hosted clusters hc-1, hc-2, … (as real fleets do: names are
+   *                              unique per management cluster only); otherwise names are unique across the fleet
+   */
   public record Options(int clusters, int hostedPerCluster, Path dir, long etcdSeedBytes, Duration heartbeat,
-                        int graceHeartbeats, Duration readyTimeout, boolean agentProcesses) {
+                        int graceHeartbeats, Duration readyTimeout, boolean agentProcesses, boolean hostedNamesPerCluster) {
     public Options {
       if (clusters < 1) {
         throw new IllegalArgumentException("--clusters must be at least 1");
@@ -69,15 +73,16 @@ public final class Fleet implements AutoCloseable {
     }
 
     public static Options defaults(Path dir) {
-      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120), false);
+      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120), false, false);
     }
 
-    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
-    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
-    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout, agentProcesses); }
-    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout, agentProcesses); }
+    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
+    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
+    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
+    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout, agentProcesses, hostedNamesPerCluster); }
     /** Each agent as its own OS process, as deployed, instead of in this JVM (where tests can reconfigure it). */
-    public Options withAgentProcesses(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, on); }
+    public Options withAgentProcesses(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, on, hostedNamesPerCluster); }
+    public Options withHostedNamesPerCluster(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, on); }
   }
 
   /** One management cluster of the sandbox. */
@@ -165,7 +170,8 @@ public final class Fleet implements AutoCloseable {
       String name = "mc-" + i;
       Spoke spoke = join(name, i, dir);
       for (int k = 0; k < options.hostedPerCluster(); k++) {
-        String hc = "hc-" + (++hostedIndex); // unique across the fleet, so a migration never collides
+        // unique across the fleet (a migration never collides), or per cluster as in real fleets
+        String hc = "hc-" + (options.hostedNamesPerCluster() ? k + 1 : ++hostedIndex);
         createHostedCluster(spoke, hc);
         spoke.hostedClusters.add(hc);
       }
@@ -249,7 +255,9 @@ public final class Fleet implements AutoCloseable {
 
     // The NodePool's workers: hosts booted into discovery in the InfraEnv namespace, which its AgentMachines bind.
     int workers = 2;
-    spoke.simulator.addHosts(HyperShiftSimulator.DEFAULT_AGENT_NAMESPACE, workers, name + "-worker");
+    // hosts are machines: their names are unique in the fleet even when hosted-cluster names repeat
+    spoke.simulator.addHosts(HyperShiftSimulator.DEFAULT_AGENT_NAMESPACE, workers,
+        (options.hostedNamesPerCluster() ? spoke.name + "-" : "") + name + "-worker");
     NodePool np = new NodePool();
     np.getMetadata().setName(name + "-workers");
     np.getMetadata().setNamespace(ns);
@@ -274,12 +282,14 @@ public final class Fleet implements AutoCloseable {
 
   /**
    * The etcd-client-tls Secret holds each hosted cluster's client certificate; the sandbox also writes them to
-   * D/etcd-client/<hosted-cluster>/ so etcdctl can be pointed at the etcd-client Service's endpoint directly.
+   * D/etcd-client/<hosted-cluster>/ (D/etcd-client/<cluster>/<hosted-cluster>/ when names repeat across clusters) so
+   * etcdctl can be pointed at the etcd-client Service's endpoint directly.
    */
   private void writeEtcdClientFiles(Path root) {
     for (Spoke spoke : spokes.values()) {
       for (String hc : spoke.hostedClusters) {
-        spoke.simulator.tlsFor(HOSTED_CLUSTER_NAMESPACE, hc).ifPresent(tls -> tls.writeClientFiles(root.resolve(hc)));
+        Path to = options.hostedNamesPerCluster() ? root.resolve(spoke.name).resolve(hc) : root.resolve(hc);
+        spoke.simulator.tlsFor(HOSTED_CLUSTER_NAMESPACE, hc).ifPresent(tls -> tls.writeClientFiles(to));
       }
     }
   }

@@ -27,6 +27,8 @@ public final class BackupFailure extends Exception {
   public static final String PAUSE_CONFLICT = "PauseConflict";
   /** The snapshot still streamed when the pause window ended (io.flotilla.common.PauseWindow). */
   public static final String PAUSE_EXPIRED = "PauseExpired";
+  /** A restore with latest: true and no sourceCluster, while backups of that name exist under several clusters. */
+  public static final String AMBIGUOUS_SOURCE = "AmbiguousSource";
 
   private final String reason;
 

@@ -156,17 +156,20 @@ public final class RestoreExecutor {
         if (spec.backup != null) {
           found = locator.byName(spec.backup.namespace, spec.backup.name);
         } else if (spec.hostedCluster != null && Boolean.TRUE.equals(spec.latest)) {
-          found = locator.newest(spec.hostedCluster.namespace, spec.hostedCluster.name);
+          found = locator.newest(spec.hostedCluster.namespace, spec.hostedCluster.name, spec.sourceCluster);
         } else {
           throw new BackupFailure(BackupFailure.INVALID_SPEC, "set spec.backup, or spec.hostedCluster with latest: true");
         }
+      } catch (BackupLocator.AmbiguousSource e) {
+        throw new BackupFailure(BackupFailure.AMBIGUOUS_SOURCE, e.getMessage() + "; nothing was created");
       } catch (IOException | SdkException e) {
         throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot list backups in bucket " + store.spec().bucket
             + ": " + StoreConnector.firstLine(e.getMessage()));
       }
       BackupLocator.Found backup = found.orElseThrow(() -> new BackupFailure("BackupNotFound", spec.backup != null
           ? "no committed backup " + spec.backup.name + " of cluster " + spec.backup.namespace + " in store " + spec.store
-          : "no committed backup of " + spec.hostedCluster + " in store " + spec.store));
+          : "no committed backup of " + spec.hostedCluster + (spec.sourceCluster == null ? "" : " taken on "
+              + spec.sourceCluster) + " in store " + spec.store));
       BackupManifest manifest = backup.manifest();
       String folder = backup.ref().folder();
       records.updateStatus(ns, name, s -> {

@@ -21,6 +21,10 @@ public class HostedClusterRestoreSpec {
 
   public Boolean latest;
 
+  @Pattern(Validation.DNS1123_LABEL)
+  @JsonPropertyDescription("The management cluster whose folder in the bucket the backup comes from (the cluster it was taken on). With latest: true it is required when backups of this hosted cluster exist under more than one cluster: hosted-cluster names are unique per management cluster only, so clusters/dev on two clusters are two different clusters.")
+  public String sourceCluster;
+
   @Pattern(Validation.DNS1123_SUBDOMAIN)
   @JsonPropertyDescription("BackupStore holding the backup. The agent finds the backup in the bucket, so a backup taken on another cluster restores here without reading that cluster's namespace.")
   public String store;

@@ -65,8 +65,12 @@ public record MigrationRecords(String migration, String source, String destinati
         && Objects.equals(uid, labels.get(HostedClusterMigration.MIGRATION_UID_LABEL));
   }
 
-  /** The record a create action asks for, labelled for the migration {@code name} with uid {@code uid}. */
-  public static HasMetadata toRecord(MigrationPlan.Action action, String name, String uid) {
+  /**
+   * The record a create action asks for, labelled for the migration {@code name} with uid {@code uid}.
+   *
+   * @param sourceCluster the migration's source: a restore of the newest backup takes it from that cluster's folder
+   */
+  public static HasMetadata toRecord(MigrationPlan.Action action, String name, String uid, String sourceCluster) {
     ObjectMetaBuilder meta = new ObjectMetaBuilder().withLabels(labels(name, uid));
     if (action instanceof MigrationPlan.CreateHold a) {
       HostedClusterPause p = new HostedClusterPause();
@@ -94,6 +98,8 @@ public record MigrationRecords(String migration, String source, String destinati
       } else {
         r.getSpec().hostedCluster = a.hostedCluster();
         r.getSpec().latest = true;
+        // the newest backup taken on the source, never a namesake's from another cluster
+        r.getSpec().sourceCluster = sourceCluster;
       }
       return r;
     }
