@@ -48,8 +48,11 @@ final class PolicyInputs {
 
   static RetentionPlan.Backup backup(HostedClusterBackup b) {
     var s = b.getStatus();
+    String scheduled = b.getMetadata().getAnnotations() == null ? null
+        : b.getMetadata().getAnnotations().get(io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule.SCHEDULED_TIME_ANNOTATION);
     return new RetentionPlan.Backup(b.getMetadata().getName(), s == null ? null : s.phase,
-        instant(s == null ? null : s.completedAt), instant(b.getMetadata().getCreationTimestamp()));
+        instant(s == null ? null : s.completedAt), instant(b.getMetadata().getCreationTimestamp()), instant(scheduled),
+        s == null || s.verification == null ? null : s.verification.passed);
   }
 
   /** The hosted cluster a record is of, on the cluster whose namespace holds it; null without spec.hostedCluster. */

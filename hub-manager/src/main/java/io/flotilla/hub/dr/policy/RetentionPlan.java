@@ -30,8 +30,10 @@ import java.util.TreeMap;
  *
  * <p><b>Rules.</b> keepLast and maxAge are limits, each deletes what exceeds it:
  * <ul>
- *   <li>the newest Completed backup is never deleted, whatever the limits say: a hosted cluster always keeps a
- *       backup to restore (users of TTL-only tools ask for exactly this: velero#9061);</li>
+ *   <li>the newest Completed backup that is not known bad is never deleted, whatever the limits say: a hosted cluster
+ *       always keeps a backup to restore (users of TTL-only tools ask for exactly this: velero#9061). A backup whose
+ *       verification failed is never the one kept this way; and the newest backup whose verification passed is kept
+ *       too, so newer unverified ones never push out the last one known to restore;</li>
  *   <li>keepLast N: Completed backups other than the N newest are deleted;</li>
  *   <li>maxAge D: Completed backups that completed more than D ago are deleted;</li>
  *   <li>Failed backups that ended before the newest Completed one completed are deleted (superseded: they explain
@@ -41,7 +43,11 @@ import java.util.TreeMap;
  *   <li>without any limit (no retention) nothing is deleted.</li>
  * </ul>
  * Records already being deleted are left out: they neither count nor protect.
- * "Newest" is by completion time, then creation time, then name, so ties (whole-second times) settle one way.
+ *
+ * <p><b>Order and age come from the hub's clock</b>, never a spoke's: a scheduled backup stands at its scheduled time
+ * (a cron slot, the same on every clock), any other at its record's creationTimestamp (the hub's API server), and only
+ * a record with neither at its reported completion. A spoke whose clock runs behind or ahead therefore cannot make an
+ * old backup look newest, or a new one old enough to delete. Ties settle by name.
  */
 public final class RetentionPlan {
   private RetentionPlan() {}
@@ -74,16 +80,27 @@ public final class RetentionPlan {
    * One HostedClusterBackup record.
    *
    * @param phase       null = New
-   * @param completedAt when it completed or failed; null if not (yet) reported
-   * @param createdAt   the record's creation time
+   * @param completedAt when it completed or failed, by the agent's (spoke's) clock; null if not (yet) reported
+   * @param createdAt   the record's creation time (the hub's API server)
+   * @param scheduledAt the cron slot a scheduled backup ran for; null for an on-demand one
+   * @param verified    the outcome of its last verification: true passed, false failed, null never verified
    */
-  public record Backup(String name, Phase phase, Instant completedAt, Instant createdAt) {
+  public record Backup(String name, Phase phase, Instant completedAt, Instant createdAt, Instant scheduledAt,
+                       Boolean verified) {
     public Backup {
       Objects.requireNonNull(name, "name");
     }
 
-    /** The time it stands at: completion, else creation. */
-    Instant time() { return completedAt != null ? completedAt : createdAt; }
+    public Backup(String name, Phase phase, Instant completedAt, Instant createdAt) {
+      this(name, phase, completedAt, createdAt, null, null);
+    }
+
+    /** The time it stands at, by the hub's clock: scheduled time, else creation, else the reported completion. */
+    Instant time() {
+      return scheduledAt != null ? scheduledAt : createdAt != null ? createdAt : completedAt;
+    }
+
+    boolean knownBad() { return Boolean.FALSE.equals(verified); }
   }
 
   public enum Action { KEEP, DELETE }
@@ -101,16 +118,21 @@ public final class RetentionPlan {
     }
   }
 
-  /** Newest first: completion time, then creation time, then name; unknown times last. */
+  /** Newest first by the hub's clock ({@link Backup#time()}), then name; unknown times last. */
   public static final Comparator<Backup> NEWEST_FIRST = Comparator
       .comparing(Backup::time, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
-      .thenComparing(Backup::createdAt, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
       .thenComparing(Backup::name)
       .reversed();
 
-  /** The newest Completed backup among {@code backups}. */
+  /** The newest Completed backup among {@code backups} whose verification did not fail. */
   public static Optional<Backup> newestCompleted(Collection<Backup> backups) {
-    return backups.stream().filter(b -> b.phase() == Phase.Completed).min(NEWEST_FIRST);
+    return backups.stream().filter(b -> b.phase() == Phase.Completed && !b.knownBad()).min(NEWEST_FIRST);
+  }
+
+  /** The newest Completed backup whose verification passed. */
+  static Optional<Backup> newestVerified(Collection<Backup> backups) {
+    return backups.stream().filter(b -> b.phase() == Phase.Completed && Boolean.TRUE.equals(b.verified()))
+        .min(NEWEST_FIRST);
   }
 
   /**
@@ -142,6 +164,7 @@ public final class RetentionPlan {
   public static Plan plan(Rules rules, Collection<Backup> backups, Instant now) {
     List<Backup> ordered = backups.stream().sorted(NEWEST_FIRST).toList();
     Backup newest = newestCompleted(ordered).orElse(null);
+    Backup verified = newestVerified(ordered).orElse(null);
     Instant oldestAllowed = rules.maxAge() == null ? null : now.minus(rules.maxAge());
     List<Decision> out = new ArrayList<>();
     int completedRank = 0;
@@ -152,12 +175,14 @@ public final class RetentionPlan {
         case Completed -> {
           completedRank++;
           if (b == newest) {
-            out.add(keep(b, "newest Completed backup of the hosted cluster: never deleted"));
+            out.add(keep(b, "newest Completed backup of the hosted cluster not known bad: never deleted"));
+          } else if (b == verified) {
+            out.add(keep(b, "newest backup of the hosted cluster whose verification passed: never deleted"));
           } else if (rules.keepLast() != null && completedRank > rules.keepLast()) {
             out.add(delete(b, "beyond keepLast " + rules.keepLast() + ": it is Completed backup number "
                 + completedRank + ", newest first"));
           } else if (tooOld(b, oldestAllowed)) {
-            out.add(delete(b, "older than maxAge " + Durations.format(rules.maxAge()) + ": completed "
+            out.add(delete(b, "older than maxAge " + Durations.format(rules.maxAge()) + ": taken at "
                 + Time.format(b.time())));
           } else if (!rules.any()) {
             out.add(keep(b, "no retention limits"));

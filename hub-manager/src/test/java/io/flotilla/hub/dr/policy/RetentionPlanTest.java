@@ -83,14 +83,14 @@ class RetentionPlanTest {
     assertThat(plan.decisions()).extracting(d -> d.backup().name() + ": " + d.action() + ": " + d.reason())
         .containsExactly(
             "inprogress-0h: KEEP: InProgress: the agent is still working on it",
-            "completed-1h: KEEP: newest Completed backup of the hosted cluster: never deleted",
+            "completed-1h: KEEP: newest Completed backup of the hosted cluster not known bad: never deleted",
             "completed-2h: KEEP: within keepLast 2 and maxAge 24h",
             "completed-3h: DELETE: beyond keepLast 2: it is Completed backup number 3, newest first",
             "completed-30h: DELETE: beyond keepLast 2: it is Completed backup number 4, newest first",
             "failed-40h: DELETE: Failed before the newest Completed backup completed-1h completed");
     var aged = RetentionPlan.plan(new Rules(null, Duration.ofHours(24)), List.of(b(Completed, 1), b(Completed, 30)), NOW);
     assertThat(aged.deletions()).singleElement().extracting(RetentionPlan.Decision::reason)
-        .isEqualTo("older than maxAge 24h: completed 2026-03-09T06:05:00Z");
+        .isEqualTo("older than maxAge 24h: taken at 2026-03-09T06:00:00Z"); // the hub's creation time
   }
 
   @Test
@@ -131,5 +131,49 @@ class RetentionPlanTest {
     assertThat(plan.kept().stream().filter(d -> d.backup().phase() == Completed)).hasSize(24);
     // every Failed backup here is older than the newest Completed one (1h)
     assertThat(plan.kept().stream().filter(d -> d.backup().phase() == Failed)).isEmpty();
+  }
+
+  /** A scheduled backup for the cron slot {@code hoursAgo}, with a verification outcome and a spoke clock skewed by {@code skew}. */
+  static Backup scheduled(String name, int hoursAgo, Boolean verified, Duration skew) {
+    Instant slot = NOW.minus(Duration.ofHours(hoursAgo));
+    // created on the hub when forwarded; completed by the spoke's clock
+    return new Backup(name, Completed, slot.plusSeconds(300).plus(skew), slot.plusSeconds(310), slot, verified);
+  }
+
+  @Test
+  void theBackupAlwaysKeptIsNeverOneKnownBadAndTheNewestVerifiedOneStays() {
+    Rules keepOne = new Rules(1, null);
+    // newest failed its verification: the one kept whatever the limits say is the next one, not it
+    assertThat(deleted(keepOne, scheduled("bad", 1, false, Duration.ZERO), scheduled("good", 2, null, Duration.ZERO),
+        scheduled("older", 3, null, Duration.ZERO)))
+        .containsExactly("older");
+    // two newer unverified backups do not push out the newest one whose verification passed
+    assertThat(deleted(keepOne, scheduled("new", 1, null, Duration.ZERO), scheduled("newer-than-verified", 2, null,
+        Duration.ZERO), scheduled("verified", 3, true, Duration.ZERO), scheduled("old", 4, true, Duration.ZERO)))
+        .containsExactly("newer-than-verified", "old");
+    // every Completed backup failed verification: none is protected, the limits alone decide
+    assertThat(deleted(keepOne, scheduled("b1", 1, false, Duration.ZERO), scheduled("b2", 2, false, Duration.ZERO)))
+        .containsExactly("b2");
+    var reasons = RetentionPlan.plan(keepOne, List.of(scheduled("bad", 1, false, Duration.ZERO),
+        scheduled("good", 2, true, Duration.ZERO)), NOW).kept();
+    assertThat(reasons).extracting(d -> d.backup().name() + ": " + d.reason()).containsExactly(
+        "bad: within keepLast 1", "good: newest Completed backup of the hosted cluster not known bad: never deleted");
+  }
+
+  @Test
+  void orderAndAgeComeFromTheHubsClockNotTheSpokes() {
+    // the spoke's clock ran 5 hours behind for the newest backup: by its completedAt it looks the oldest
+    Backup newest = scheduled("slot-1h", 1, null, Duration.ofHours(-5));
+    Backup middle = scheduled("slot-2h", 2, null, Duration.ZERO);
+    Backup oldest = scheduled("slot-3h", 3, null, Duration.ZERO);
+    assertThat(deleted(new Rules(2, null), oldest, newest, middle)).containsExactly("slot-3h");
+    // a spoke clock 2 days ahead does not make a fresh backup old enough for maxAge, nor one behind save an old one
+    Backup fresh = scheduled("fresh", 1, null, Duration.ofDays(2));
+    Backup old = scheduled("old", 72, null, Duration.ofDays(-3).negated());
+    assertThat(deleted(new Rules(null, Duration.ofHours(48)), fresh, old)).containsExactly("old");
+    // an on-demand backup stands at its record's creation on the hub
+    Backup onDemand = new Backup("on-demand", Completed, NOW.minus(Duration.ofHours(10)), NOW.minus(Duration.ofMinutes(30)));
+    assertThat(RetentionPlan.plan(new Rules(1, null), List.of(middle, onDemand), NOW).decisions().get(0).backup().name())
+        .isEqualTo("on-demand");
   }
 }
