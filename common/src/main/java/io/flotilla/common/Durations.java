@@ -39,6 +39,27 @@ public final class Durations {
   }
 
   /** Like {@link #parse}, but {@code null}/blank gives {@code fallback}. */
+  /**
+   * Why {@code value} is not a positive duration, as a message naming {@code field}; empty when it is one or is null
+   * (unset). The one check for every "positive duration" field: spec fields, CLI options.
+   */
+  public static java.util.Optional<String> positiveProblem(String field, String value) {
+    if (value == null) {
+      return java.util.Optional.empty();
+    }
+    if (value.trim().startsWith("-")) {
+      return java.util.Optional.of(field + " must not be negative, got " + value);
+    }
+    Duration d;
+    try {
+      d = parse(value);
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.of(field + ": " + e.getMessage());
+    }
+    return d.isZero() ? java.util.Optional.of(field + " must be greater than zero, got " + value)
+        : java.util.Optional.empty();
+  }
+
   public static Duration parseOr(String value, Duration fallback) {
     return value == null || value.isBlank() ? fallback : parse(value);
   }

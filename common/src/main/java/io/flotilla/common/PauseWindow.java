@@ -24,18 +24,11 @@ public final class PauseWindow {
     if (value == null || value.isBlank()) {
       return Optional.empty();
     }
-    if (value.trim().startsWith("-")) {
-      return Optional.of(field + " must not be negative, got " + value);
+    Optional<String> notPositive = Durations.positiveProblem(field, value);
+    if (notPositive.isPresent()) {
+      return notPositive;
     }
-    Duration d;
-    try {
-      d = Durations.parse(value);
-    } catch (IllegalArgumentException e) {
-      return Optional.of(field + ": " + e.getMessage());
-    }
-    if (d.isZero()) {
-      return Optional.of(field + " must be greater than zero, got " + value);
-    }
+    Duration d = Durations.parse(value);
     if (d.compareTo(MAX) > 0) {
       return Optional.of(field + " must be at most " + Durations.format(MAX) + ", got " + value
           + " (a paused hosted cluster is not reconciled; a longer window leaves it so after a crash)");

@@ -71,7 +71,7 @@ public final class PolicyValidation {
         problems.add("spec.retention.keepLast must be at least 1, got " + keepLast
             + " (the newest Completed backup is always kept; omit keepLast for no count limit)");
       }
-      positiveDuration("spec.retention.maxAge", spec.retention.maxAge).ifPresent(problems::add);
+      Durations.positiveProblem("spec.retention.maxAge", spec.retention.maxAge).ifPresent(problems::add);
     }
     io.flotilla.common.PauseWindow.problem("spec.maxPauseWindow", spec.maxPauseWindow).ifPresent(problems::add);
     return problems;
@@ -100,19 +100,5 @@ public final class PolicyValidation {
     return LabelSelectors.problem(selector).map(p -> field + ": " + p);
   }
 
-  private static Optional<String> positiveDuration(String field, String value) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    if (value.trim().startsWith("-")) {
-      return Optional.of(field + " must not be negative, got " + value);
-    }
-    Duration d;
-    try {
-      d = Durations.parse(value);
-    } catch (IllegalArgumentException e) {
-      return Optional.of(field + ": " + e.getMessage());
-    }
-    return d.isZero() ? Optional.of(field + " must be greater than zero, got " + value) : Optional.empty();
-  }
+
 }
