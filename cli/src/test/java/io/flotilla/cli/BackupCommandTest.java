@@ -167,7 +167,7 @@ class BackupCommandTest {
       "malformed ref     | mc-1 | hc-1          | --store=default | --max-pause-window=10m | hosted cluster \"hc-1\" is not <namespace>/<name>, e.g. clusters/hc-1",
       "malformed ref     | mc-1 | a/b/c         | --store=default | --max-pause-window=10m | hosted cluster \"a/b/c\" is not <namespace>/<name>, e.g. clusters/hc-1",
       "bad duration      | mc-1 | clusters/hc-1 | --store=default | --max-pause-window=ten | --max-pause-window: 'ten' is not a duration such as 90s, 10m or 1h30m",
-      "zero duration     | mc-1 | clusters/hc-1 | --store=default | --max-pause-window=0s  | --max-pause-window: '0s' must be longer than zero",
+      "zero duration     | mc-1 | clusters/hc-1 | --store=default | --max-pause-window=0s  | --max-pause-window must be greater than zero, got 0s",
   })
   void badInputExitsTwoWithOneClearLineAndCreatesNothing(String what, String cluster, String ref, String store,
       String window, String message) {

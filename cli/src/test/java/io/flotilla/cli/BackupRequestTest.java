@@ -68,6 +68,6 @@ class BackupRequestTest {
     assertThatThrownBy(() -> BackupRequest.positiveDuration("--timeout", "PT10M"))
         .isInstanceOf(BadInputException.class).hasMessage("--timeout: 'PT10M' is not a duration such as 90s, 10m or 1h30m");
     assertThatThrownBy(() -> BackupRequest.parse("mc-1", "clusters/hc-1", "default", null, "0m", false, NOW))
-        .isInstanceOf(BadInputException.class).hasMessage("--max-pause-window: '0m' must be longer than zero");
+        .isInstanceOf(BadInputException.class).hasMessage("--max-pause-window must be greater than zero, got 0m");
   }
 }

@@ -417,6 +417,9 @@ public final class BackupExecutor {
                   + StoreConnector.firstLine(e.getMessage()));
         }
 
+        // the hash at the snapshot's revision, for verifying a restore while its kube-apiserver writes; best effort
+        EtcdState.Hash hashAtSnapshot = hashAt(etcd, cpNs, state.revision());
+
         // ---- resources, still paused so they match the snapshot
         status(ns, name, "Resources", snapshot.rawBytes(), dbSize);
         SnapshotFigures resources;
@@ -445,8 +448,8 @@ public final class BackupExecutor {
             new BackupManifest.HostedClusterRef(hcRef.namespace, hcRef.name), BackupManifest.time(startedAtOf(records.get(ns, name))),
             BackupManifest.time(clock.instant()), codec.manifestName(), store.encryption().cipherName(),
             store.encryption().keyId(), store.encryption().wrappedDataKey(),
-            BackupManifest.ObjectFigures.of(BackupLayout.snapshotName(codec, store.encryption()), snapshot,
-                state.revision(), state.keys()),
+            BackupManifest.ObjectFigures.ofSnapshot(BackupLayout.snapshotName(codec, store.encryption()), snapshot, state,
+                hashAtSnapshot),
             BackupManifest.ObjectFigures.of(BackupLayout.resourcesName(codec, store.encryption()), resources, null, null),
             hc.getApiVersion(), agentVersion).writtenBy(writerUid).withPolicy(spec.policy);
         try {
@@ -542,6 +545,17 @@ public final class BackupExecutor {
       np.getSpec().pausedUntil = plan.restoreFor(HostedClusterPauser.key(np)).map(PausePlan.Restore::value).orElse(null);
     }
     return object;
+  }
+
+  /** HashKV at {@code revision}, or null when etcd cannot give it (then a restore is checked by key count only). */
+  private EtcdState.Hash hashAt(Client etcd, String cpNs, long revision) {
+    try {
+      return EtcdState.hashAt(etcd, config.etcd().endpoint(local, cpNs), revision, ETCD_TIMEOUT);
+    } catch (IOException | BackupFailure e) {
+      log.warn("etcd of {} gave no hash at revision {} ({}); a restore of this backup is checked by key count only",
+          cpNs, revision, StoreConnector.firstLine(e.getMessage()));
+      return null;
+    }
   }
 
   private Long dbSize(Client etcd, String cpNs) {

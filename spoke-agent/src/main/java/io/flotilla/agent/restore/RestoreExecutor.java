@@ -110,11 +110,14 @@ public final class RestoreExecutor {
         s.step = "Done";
         s.verification = v;
         Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE, "RestoreCompleted",
-            "etcd restored at revision " + v.etcdRevision + " with " + v.keys + " keys; matches the backup: "
-                + v.matchesBackup, restore.getMetadata().getGeneration(), done);
+            "etcd restored; at the backup's revision " + v.atRevision + " it holds " + v.keys + " keys"
+                + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
+                + " (now at revision " + v.etcdRevision + "); matches the backup: " + v.matchesBackup,
+            restore.getMetadata().getGeneration(), done);
       });
-      records.event(restore, "Normal", "RestoreCompleted", "Restored; etcd revision " + v.etcdRevision + ", " + v.keys
-          + " keys, matches backup " + v.matchesBackup);
+      records.event(restore, "Normal", "RestoreCompleted", "Restored; at the backup's revision " + v.atRevision + ": "
+          + v.keys + " keys" + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
+          + "; matches backup " + v.matchesBackup);
     } catch (BackupFailure f) {
       fail(restore, f.reason(), f.getMessage());
     } catch (RuntimeException e) {
@@ -274,20 +277,45 @@ public final class RestoreExecutor {
       // ---- compare the restored etcd with the backup
       records.updateStatus(ns, name, s -> s.step = "VerifyingEtcd");
       try (Client client = etcd.client(local, cpNs)) {
-        EtcdState state = EtcdState.read(client, Duration.ofSeconds(10));
-        HostedClusterRestoreStatus.Verification v = new HostedClusterRestoreStatus.Verification();
-        v.etcdRevision = state.revision();
-        v.keys = state.keys();
-        v.matchesBackup = Objects.equals(manifest.snapshot().keys(), state.keys())
-            && Objects.equals(manifest.snapshot().etcdRevision(), state.revision());
-        log.info("restore {}/{}: {}/{} restored from {} (revision {}, {} keys, matches {})", ns, name, hcNs, hcName,
-            manifest.backup(), state.revision(), state.keys(), v.matchesBackup);
-        return v;
+        return verifyAtBackupRevision(client, etcd.endpoint(local, cpNs), manifest.snapshot(),
+            ns + "/" + name + " (" + hcNs + "/" + hcName + " from " + manifest.backup() + ")");
       } catch (IOException e) {
-        throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "the restored etcd does not answer: "
-            + StoreConnector.firstLine(e.getMessage()));
+        throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "cannot compare the restored etcd with the backup at "
+            + "its revision (unreachable, or compacted past it): " + StoreConnector.firstLine(e.getMessage()));
       }
     }
+  }
+
+  /**
+   * Compares the restored etcd with its backup at the backup's revision: the key count as it was then, and etcd's
+   * HashKV up to it when the backup recorded one. A restored hosted cluster's kube-apiserver writes (leases, events)
+   * from the moment it is Available, so its live revision and count have moved on; what it held at the backup's
+   * revision has not. A compaction past that revision makes the check impossible, and it fails.
+   */
+  public static HostedClusterRestoreStatus.Verification verifyAtBackupRevision(Client client, String endpoint,
+      BackupManifest.ObjectFigures backup, String restore) throws IOException {
+    Duration timeout = Duration.ofSeconds(10);
+    long at = backup.etcdRevision();
+    EtcdState now = EtcdState.read(client, timeout);
+    HostedClusterRestoreStatus.Verification v = new HostedClusterRestoreStatus.Verification();
+    v.etcdRevision = now.revision();
+    v.atRevision = at;
+    if (now.revision() < at) {
+      v.matchesBackup = false; // the restored etcd does not reach the backup's revision: another snapshot
+      log.warn("restore {}: the restored etcd is at revision {}, before the backup's {}", restore, now.revision(), at);
+      return v;
+    }
+    v.keys = EtcdState.keysAt(client, at, timeout);
+    if (backup.hashKV() != null) {
+      EtcdState.Hash hash = EtcdState.hashAt(client, endpoint, at, timeout);
+      v.hashMatches = Objects.equals(hash.compactRevision(), backup.hashKVCompactRevision())
+          ? hash.hash() == backup.hashKV() : null;
+    }
+    v.matchesBackup = Objects.equals(backup.keys(), v.keys) && !Boolean.FALSE.equals(v.hashMatches);
+    log.info("restore {}: at the backup's revision {}: {} keys, hash {}; now at revision {}; matches {}",
+        restore, at, v.keys,
+        v.hashMatches == null ? "not compared" : v.hashMatches ? "equal" : "different", now.revision(), v.matchesBackup);
+    return v;
   }
 
   private void apply(GenericKubernetesResource o) {

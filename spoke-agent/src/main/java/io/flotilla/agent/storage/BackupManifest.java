@@ -83,11 +83,29 @@ public record BackupManifest(
    */
   @JsonPropertyOrder({"object", "rawBytes", "storedBytes", "sha256", "storedSha256", "etcdRevision", "keys"})
   @JsonIgnoreProperties(ignoreUnknown = true)
+  /**
+   * @param hashKV                the snapshot's etcd at {@code etcdRevision}: HashKV (null in manifests written before it
+   *                              was recorded)
+   * @param hashKVCompactRevision the compaction revision that hash was computed over
+   */
   public record ObjectFigures(String object, long rawBytes, long storedBytes, String sha256, String storedSha256,
-      Long etcdRevision, Long keys) {
+      Long etcdRevision, Long keys, Integer hashKV, Long hashKVCompactRevision) {
+
+    /** Figures without an etcd hash (the resources object; manifests written before the hash was recorded). */
+    public ObjectFigures(String object, long rawBytes, long storedBytes, String sha256, String storedSha256,
+        Long etcdRevision, Long keys) {
+      this(object, rawBytes, storedBytes, sha256, storedSha256, etcdRevision, keys, null, null);
+    }
 
     public static ObjectFigures of(String object, SnapshotFigures f, Long etcdRevision, Long keys) {
-      return new ObjectFigures(object, f.rawBytes(), f.storedBytes(), f.sha256(), f.storedSha256(), etcdRevision, keys);
+      return new ObjectFigures(object, f.rawBytes(), f.storedBytes(), f.sha256(), f.storedSha256(), etcdRevision, keys,
+          null, null);
+    }
+
+    /** The snapshot's figures with the etcd hash at its revision. */
+    public static ObjectFigures ofSnapshot(String object, SnapshotFigures f, EtcdState state, EtcdState.Hash hash) {
+      return new ObjectFigures(object, f.rawBytes(), f.storedBytes(), f.sha256(), f.storedSha256(), state.revision(),
+          state.keys(), hash == null ? null : hash.hash(), hash == null ? null : hash.compactRevision());
     }
 
     public SnapshotFigures figures() {

@@ -37,5 +37,9 @@ public class HostedClusterRestoreStatus {
     public Long etcdRevision;
     public Long keys;
     public Boolean matchesBackup;
+    @JsonPropertyDescription("The revision the restored etcd was compared with its backup at: the backup's, so writes the restored kube-apiserver made since do not count.")
+    public Long atRevision;
+    @JsonPropertyDescription("Whether etcd's HashKV at that revision equals the one recorded when the backup was taken; unset when the backup recorded none, or a compaction since makes them incomparable.")
+    public Boolean hashMatches;
   }
 }
