@@ -43,6 +43,18 @@ public record MigrationInput(String name, Long generation, Instant created, Host
     records = records == null ? Records.NONE : records;
   }
 
+  /** spec.source.cluster; null without one. */
+  public String source() { return spec.source == null ? null : spec.source.cluster; }
+
+  /** spec.destination.cluster; null without one. */
+  public String destination() { return spec.destination == null ? null : spec.destination.cluster; }
+
+  /** spec.source.lost: a fail-over from a source declared lost, which skips the source's steps. */
+  public boolean failover() { return spec.source != null && Boolean.TRUE.equals(spec.source.lost); }
+
+  /** The names of the records this migration creates. */
+  public MigrationRecords names() { return new MigrationRecords(name, source(), destination()); }
+
   /**
    * The migration's records, each null when absent. A record whose deterministic name is taken by an object this
    * migration did not create is not here but in {@code taken}: it is never adopted, never changed.

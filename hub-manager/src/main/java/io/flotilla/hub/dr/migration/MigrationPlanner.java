@@ -1,10 +1,13 @@
 package io.flotilla.hub.dr.migration;
 
+import static io.flotilla.hub.dr.migration.MigrationFacts.agentSays;
+import static io.flotilla.hub.dr.migration.MigrationFacts.taken;
+import static io.flotilla.hub.dr.migration.MigrationFacts.text;
+
 import io.flotilla.common.Conditions;
 import io.flotilla.common.Durations;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.common.Time;
-import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy;
@@ -12,18 +15,17 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Step;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.StepPhase;
-import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus;
-import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardown;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardownSpec.Purpose;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardownStatus;
-import io.flotilla.hub.dr.migration.MigrationInput.Backup;
+import io.flotilla.hub.dr.migration.MigrationFacts.Fact;
+import io.flotilla.hub.dr.migration.MigrationFacts.State;
 import io.flotilla.hub.dr.migration.MigrationInput.Hold;
-import io.flotilla.hub.dr.migration.MigrationInput.Restore;
 import io.flotilla.hub.dr.migration.MigrationInput.Teardown;
 import io.flotilla.hub.dr.migration.MigrationPlan.Action;
 import io.flotilla.hub.dr.migration.MigrationPlan.Event;
 import io.flotilla.hub.dr.migration.MigrationPlan.Recheck;
+import io.flotilla.hub.dr.migration.MigrationValidation.Problem;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,10 @@ import java.util.function.Supplier;
  *
  * <p>At most {@code maxConcurrentRestores} migrations hold a restore slot on one destination at a time; the others
  * stay Pending (Queued) in creation order. A migration holds its slot from its start until its restore finished.
+ *
+ * <p>A pass plans from {@link MigrationValidation} (may a migration that has not started start?) and
+ * {@link MigrationFacts} (what its records say about each step); this class turns them into actions and the status,
+ * and names the steps and condition reasons that status carries.
  */
 public final class MigrationPlanner {
   public static final String PAUSE_SOURCE = "PauseSource";
@@ -64,7 +69,10 @@ public final class MigrationPlanner {
   public static final String REMOVE_DESTINATION_COPY = "RemoveDestinationCopy";
   public static final String RESUME_SOURCE = "ResumeSource";
 
-  /** Succeeded=False reasons for bad input: phase Failed, nothing created; re-checked until the migration starts. */
+  /**
+   * Succeeded=False reasons for bad input ({@link MigrationValidation}): phase Failed, nothing created; re-checked
+   * until the migration starts.
+   */
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String CLUSTER_NOT_FOUND = "ClusterNotFound";
   public static final String BACKUP_STORE_NOT_FOUND = "BackupStoreNotFound";
@@ -88,6 +96,7 @@ public final class MigrationPlanner {
   public static final String ROLLBACK_NOT_REQUESTED = "RollbackNotRequested";
   public static final String TEARDOWN_RUNNING = "TeardownRunning";
 
+  /** The BackupStore a migration without spec.store backs up to, if it exists. */
   public static final String DEFAULT_STORE = "default";
   public static final int DEFAULT_MAX_CONCURRENT_RESTORES = 2;
 
@@ -134,24 +143,13 @@ public final class MigrationPlanner {
     return s == null || s.phase == null || s.phase == Phase.Pending;
   }
 
-  /** How far one step of the way forward got, as its record says. */
-  private enum State { NOT_STARTED, RUNNING, DONE, FAILED, SKIPPED }
-
-  /** @param record namespace/name of the step's record if this migration created it (it may be gone since) */
-  private record Fact(State state, String message, String record) {
-    static Fact of(State s, String m) { return new Fact(s, m, null); }
-
-    Fact on(String r) { return new Fact(state, message, r); }
-  }
-
-  private record Problem(String reason, String message) {}
-
   /** One planning pass over one input. */
   private final class Pass {
     private final MigrationInput in;
     private final HostedClusterMigrationSpec spec;
     private final MigrationInput.Records records;
     private final MigrationStatusAggregator status;
+    private final MigrationFacts facts;
     private final List<Action> actions = new ArrayList<>();
     private final boolean failover;
     private final String source;
@@ -166,11 +164,12 @@ public final class MigrationPlanner {
       this.spec = in.spec();
       this.records = in.records();
       this.status = new MigrationStatusAggregator(in.status(), in.generation(), in.now());
-      this.failover = spec.source != null && Boolean.TRUE.equals(spec.source.lost);
-      this.source = spec.source == null ? null : spec.source.cluster;
-      this.destination = spec.destination == null ? null : spec.destination.cluster;
+      this.facts = new MigrationFacts(in);
+      this.failover = in.failover();
+      this.source = in.source();
+      this.destination = in.destination();
       this.hostedCluster = spec.hostedCluster;
-      this.names = new MigrationRecords(in.name(), source, destination);
+      this.names = in.names();
       this.nowText = Time.format(in.now());
     }
 
@@ -184,24 +183,24 @@ public final class MigrationPlanner {
         return rolledBackAlready();
       }
       if (!started()) {
-        Optional<Problem> problem = problem();
+        Optional<Problem> problem = MigrationValidation.problem(in);
         if (problem.isPresent()) {
           return invalid(problem.get());
         }
-        store = resolveStore().orElseThrow();
+        store = MigrationValidation.store(in).orElseThrow();
         int ahead = in.restoringOnDestination() + in.queuedAhead();
         // a queued migration asked to roll back has nothing to undo: it ends without waiting for a slot
         if (ahead >= maxConcurrentRestores && !Boolean.TRUE.equals(spec.rollback)) {
           return queued(ahead);
         }
       } else {
-        store = old().store != null ? old().store : resolveStore().orElse(spec.store);
+        store = old().store != null ? old().store : MigrationValidation.store(in).orElse(spec.store);
       }
 
-      Fact pause = pauseFact();
-      Fact backup = backupFact();
-      Fact restore = restoreFact();
-      Fact verify = verifyFact(restore);
+      Fact pause = facts.pause();
+      Fact backup = facts.backup(store);
+      Fact restore = facts.restore();
+      Fact verify = facts.verify(restore);
       if (old().pointOfNoReturnTime != null || records.sourceTeardown() != null) {
         return afterPointOfNoReturn(pause, backup, restore, verify, false);
       }
@@ -235,74 +234,6 @@ public final class MigrationPlanner {
     boolean started() {
       return STARTED_PHASES.contains(old().phase) || records.any()
           || (old().steps != null && old().steps.stream().anyMatch(s -> s.record != null));
-    }
-
-    Optional<Problem> problem() {
-      if (in.name().length() > MigrationRecords.MAX_NAME_LENGTH) {
-        return invalidSpec("the name is " + in.name().length() + " characters long; at most "
-            + MigrationRecords.MAX_NAME_LENGTH + " fit the " + HostedClusterMigration.MIGRATION_LABEL
-            + " label of its records");
-      }
-      if (hostedCluster == null || blank(hostedCluster.namespace) || blank(hostedCluster.name)) {
-        return invalidSpec("spec.hostedCluster needs a namespace and a name");
-      }
-      if (blank(source) || blank(destination)) {
-        return invalidSpec("spec.source.cluster and spec.destination.cluster are required");
-      }
-      if (source.equals(destination)) {
-        return invalidSpec("spec.source.cluster and spec.destination.cluster are both " + source
-            + "; a migration moves a hosted cluster to another management cluster");
-      }
-      for (String cluster : List.of(source, destination)) {
-        if (!in.clusters().containsKey(cluster)) {
-          return Optional.of(new Problem(CLUSTER_NOT_FOUND, "no ManagementCluster " + cluster + " on the hub (have: "
-              + list(in.clusters().keySet()) + "); nothing was created"));
-        }
-      }
-      if (Boolean.TRUE.equals(in.clusters().get(destination))) {
-        return Optional.of(new Problem(DESTINATION_LOST, "the destination " + destination
-            + " is declared lost (spec.lost); choose another destination. Nothing was created"));
-      }
-      boolean sourceLost = Boolean.TRUE.equals(in.clusters().get(source));
-      if (failover && !sourceLost) {
-        return Optional.of(new Problem(SOURCE_NOT_DECLARED_LOST, "spec.source.lost is set but ManagementCluster "
-            + source + " is not declared lost (spec.lost). A fail-over restores from the newest backup and loses what changed "
-            + "since, so " + source + " must be declared lost first: `flotilla failover " + source + " --to "
-            + destination + " --confirm-lost` does that, or `kubectl patch managementcluster " + source
-            + " --type merge -p '{\"spec\":{\"lost\":true}}'`; this migration then starts. To move a hosted cluster "
-            + "off a live cluster, unset spec.source.lost. Nothing was created"));
-      }
-      if (!failover && sourceLost) {
-        return Optional.of(new Problem(SOURCE_LOST, "the source " + source + " is declared lost, so it cannot be "
-            + "paused and backed up; set spec.source.lost: true to fail over from its newest Completed backup. "
-            + "Nothing was created"));
-      }
-      if (!in.records().taken().isEmpty()) {
-        return Optional.of(new Problem(RECORD_NAME_TAKEN, "the records this migration would create exist already "
-            + "and were not created by it: " + list(in.records().taken()) + "; delete them or give the migration "
-            + "another name. Nothing was created"));
-      }
-      if (resolveStore().isEmpty()) {
-        String message = spec.store != null
-            ? "no BackupStore " + spec.store + " on the hub (have: " + list(in.stores()) + ")"
-            : in.stores().isEmpty() ? "no BackupStore on the hub; create one (named " + DEFAULT_STORE
-                + " to be the default)"
-            : "spec.store is not set and there is no BackupStore named " + DEFAULT_STORE + " to default to (have: "
-                + list(in.stores()) + "); set spec.store";
-        return Optional.of(new Problem(BACKUP_STORE_NOT_FOUND, message + ". Nothing was created"));
-      }
-      return Optional.empty();
-    }
-
-    /** spec.store if it exists; without one, the store named "default", else the only store. */
-    Optional<String> resolveStore() {
-      if (spec.store != null) {
-        return in.stores().contains(spec.store) ? Optional.of(spec.store) : Optional.empty();
-      }
-      if (in.stores().contains(DEFAULT_STORE)) {
-        return Optional.of(DEFAULT_STORE);
-      }
-      return in.stores().size() == 1 ? Optional.of(in.stores().iterator().next()) : Optional.empty();
     }
 
     MigrationPlan invalid(Problem problem) {
@@ -339,140 +270,14 @@ public final class MigrationPlanner {
     /** The steps of a migration that has not started, all Pending (Skipped where they do not apply). */
     void plannedSteps(String message) {
       boolean lost = failover;
-      status.step(PAUSE_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending, lost ? sourceLostSkip() : message, null);
-      status.step(BACK_UP_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending, lost ? sourceLostSkip() : message,
-          null);
+      String sourceMessage = lost ? facts.sourceLostSkip() : message;
+      status.step(PAUSE_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending, sourceMessage, null);
+      status.step(BACK_UP_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending, sourceMessage, null);
       status.step(RESTORE_ON_DESTINATION, StepPhase.Pending, message, null);
       status.step(VERIFY, StepPhase.Pending, message, null);
       status.step(POINT_OF_NO_RETURN, StepPhase.Pending, message, null);
       status.step(TEAR_DOWN_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending,
           lost ? "the source cluster is lost: there is nothing to tear down" : message, null);
-    }
-
-    // ---- what the records say
-
-    Fact pauseFact() {
-      if (failover) {
-        return Fact.of(State.SKIPPED, sourceLostSkip());
-      }
-      if (in.records().taken().contains(names.hold())) {
-        return Fact.of(State.FAILED, taken("HostedClusterPause", names.hold()));
-      }
-      Hold h = records.hold();
-      if (h == null) {
-        return wasCreated(PAUSE_SOURCE)
-            ? Fact.of(State.FAILED, "the HostedClusterPause " + names.hold() + " was deleted before the migration "
-                + "was done with it; its agent released the source, so the source is no longer held").on(names.hold())
-            : Fact.of(State.NOT_STARTED, null);
-      }
-      return holdState(h).on(names.hold());
-    }
-
-    Fact holdState(Hold h) {
-      if (h.releaseRequested()) {
-        // released by a rollback, or by hand (which rolls the migration back): the pause step ended as it had
-        Optional<Step> prev = status.oldStep(PAUSE_SOURCE)
-            .filter(s -> s.phase == StepPhase.Succeeded || s.phase == StepPhase.Failed);
-        if (prev.isPresent()) {
-          return Fact.of(prev.get().phase == StepPhase.Failed ? State.FAILED : State.DONE, prev.get().message);
-        }
-        if (h.phase() != HostedClusterPauseStatus.Phase.Failed) {
-          return Fact.of(State.DONE, "the hold was released (spec.release)");
-        }
-      }
-      if (h.phase() == HostedClusterPauseStatus.Phase.Failed) {
-        return Fact.of(State.FAILED, "holding the source failed: " + text(h.message()));
-      }
-      if (h.released()) {
-        return Fact.of(State.FAILED, "the hold ended before the migration was done with it, so the source is no "
-            + "longer held: " + text(h.message()));
-      }
-      if (h.phase() == HostedClusterPauseStatus.Phase.Paused) {
-        return Fact.of(State.DONE, "source held on " + source + ": paused, API servers quiesced, workers' Cluster "
-            + "API objects paused");
-      }
-      return Fact.of(State.RUNNING, "holding " + hostedCluster + " on " + source + agentSays(h.message()));
-    }
-
-    Fact backupFact() {
-      if (failover) {
-        return Fact.of(State.SKIPPED, sourceLostSkip());
-      }
-      if (in.records().taken().contains(names.backup())) {
-        return Fact.of(State.FAILED, taken("HostedClusterBackup", names.backup()));
-      }
-      Backup b = records.backup();
-      if (b == null) {
-        return wasCreated(BACK_UP_SOURCE)
-            ? Fact.of(State.FAILED, "the HostedClusterBackup " + names.backup() + " was deleted before the "
-                + "migration was done with it").on(names.backup())
-            : Fact.of(State.NOT_STARTED, null);
-      }
-      return backupState(b).on(names.backup());
-    }
-
-    Fact backupState(Backup b) {
-      if (b.phase() == HostedClusterBackupStatus.Phase.Completed) {
-        return Fact.of(State.DONE, "backed up to store " + store + ": etcd revision " + b.etcdRevision() + ", "
-            + b.keys() + " keys");
-      }
-      if (b.phase() == HostedClusterBackupStatus.Phase.Failed) {
-        return Fact.of(State.FAILED, "the backup " + names.backup() + " failed: " + text(b.message()));
-      }
-      return Fact.of(State.RUNNING, "backing up the held source to store " + store + agentSays(b.message()));
-    }
-
-    Fact restoreFact() {
-      if (in.records().taken().contains(names.restore())) {
-        return Fact.of(State.FAILED, taken("HostedClusterRestore", names.restore()));
-      }
-      Restore r = records.restore();
-      if (r == null) {
-        return wasCreated(RESTORE_ON_DESTINATION)
-            ? Fact.of(State.FAILED, "the HostedClusterRestore " + names.restore() + " was deleted before the "
-                + "migration was done with it").on(names.restore())
-            : Fact.of(State.NOT_STARTED, null);
-      }
-      return restoreState(r).on(names.restore());
-    }
-
-    Fact restoreState(Restore r) {
-      if (r.phase() == HostedClusterRestoreStatus.Phase.Completed) {
-        return Fact.of(State.DONE, "restored on " + destination + " from backup " + restoredFrom(r));
-      }
-      if (r.phase() == HostedClusterRestoreStatus.Phase.Failed) {
-        return Fact.of(State.FAILED, "the restore " + names.restore() + " failed: " + text(r.message()));
-      }
-      return Fact.of(State.RUNNING, "restoring " + hostedCluster + " on " + destination + " from "
-          + (failover ? "its newest Completed backup" : "backup " + names.backup()) + agentSays(r.message()));
-    }
-
-    /** The restored etcd against the backup: the restore's own verdict, and revision and key count equal. */
-    Fact verifyFact(Fact restore) {
-      if (restore.state() != State.DONE) {
-        return Fact.of(State.NOT_STARTED, null);
-      }
-      Restore r = records.restore();
-      Backup b = records.backup();
-      // a migration compares with its own backup record; a fail-over with the backup the agent found in the bucket
-      Long revision = !failover && b != null ? b.etcdRevision() : r.sourceRevision();
-      Long keys = !failover && b != null ? b.keys() : r.sourceKeys();
-      List<String> problems = new ArrayList<>();
-      if (!Boolean.TRUE.equals(r.matchesBackup())) {
-        problems.add("the restore reports that the restored etcd does not match the backup (matchesBackup "
-            + r.matchesBackup() + ")");
-      }
-      if (r.verifiedRevision() == null || !r.verifiedRevision().equals(revision)) {
-        problems.add("etcd revision " + r.verifiedRevision() + " restored, the backup has " + revision);
-      }
-      if (r.verifiedKeys() == null || !r.verifiedKeys().equals(keys)) {
-        problems.add(r.verifiedKeys() + " keys restored, the backup has " + keys);
-      }
-      if (!problems.isEmpty()) {
-        return Fact.of(State.FAILED, "verification failed: " + String.join("; ", problems));
-      }
-      return Fact.of(State.DONE, "etcd revision " + revision + " and " + keys + " keys match backup "
-          + restoredFrom(r));
     }
 
     // ---- the way forward, before the point of no return
@@ -658,7 +463,7 @@ public final class MigrationPlanner {
       String waiting = null;
       String waitingReason = null;
       boolean copyRemoved;
-      boolean restoreCreated = records.restore() != null || wasCreated(RESTORE_ON_DESTINATION);
+      boolean restoreCreated = records.restore() != null || facts.wasCreated(RESTORE_ON_DESTINATION);
       if (!restoreCreated) {
         status.step(REMOVE_DESTINATION_COPY, StepPhase.Skipped, "no restore was created on " + destination, null);
         copyRemoved = true;
@@ -683,10 +488,10 @@ public final class MigrationPlanner {
 
       // 2. resume the source exactly as it was
       boolean resumed = false;
-      boolean holdCreated = records.hold() != null || wasCreated(PAUSE_SOURCE);
+      boolean holdCreated = records.hold() != null || facts.wasCreated(PAUSE_SOURCE);
       Hold h = records.hold();
       if (failover) {
-        status.step(RESUME_SOURCE, StepPhase.Skipped, sourceLostSkip(), null);
+        status.step(RESUME_SOURCE, StepPhase.Skipped, facts.sourceLostSkip(), null);
         resumed = true;
       } else if (!holdCreated) {
         status.step(RESUME_SOURCE, StepPhase.Skipped, "the source was never held", null);
@@ -753,7 +558,7 @@ public final class MigrationPlanner {
     TeardownView teardown(String step, Teardown t, String record, String namespace, String name, Purpose purpose,
                           NamespacedName restoredBy, String creating) {
       String halted = HostedClusterMigration.CONDITION_TEARDOWN_HALTED;
-      if (in.records().taken().contains(record)) {
+      if (records.taken().contains(record)) {
         String message = taken("HostedClusterTeardown", record) + "; delete or rename it, and the hub creates its own";
         status.step(step, StepPhase.Failed, message, null);
         return new TeardownView(false, message, step);
@@ -913,23 +718,6 @@ public final class MigrationPlanner {
           .orElse(steps.stream().filter(st -> st.phase == StepPhase.Pending).findFirst()
               .map(st -> "next: " + st.name).orElse("running"));
     }
-
-    boolean wasCreated(String step) {
-      return status.oldStep(step).map(s -> s.record != null).orElse(false);
-    }
-
-    String sourceLostSkip() {
-      return "the source cluster " + source + " is lost: the destination restores the newest Completed backup";
-    }
-
-    String taken(String kind, String record) {
-      return "a " + kind + " " + record + " exists that this migration did not create; it is left alone";
-    }
-
-    String restoredFrom(Restore r) {
-      String backup = r.sourceBackup() != null ? r.sourceBackup() : names.backupName();
-      return failover ? backup : source + "/" + backup;
-    }
   }
 
   private static StepPhase phaseOf(Fact f) {
@@ -948,25 +736,5 @@ public final class MigrationPlanner {
 
   private static String messageOr(Fact f, String notStarted) {
     return f.state() == State.NOT_STARTED ? notStarted : f.message();
-  }
-
-  private static String agentSays(String message) {
-    return message == null || message.isBlank() ? "" : " (" + message + ")";
-  }
-
-  private static String text(String message) {
-    return message == null || message.isBlank() ? "the agent gave no reason" : message;
-  }
-
-  private static boolean blank(String s) {
-    return s == null || s.isBlank();
-  }
-
-  private static String list(Set<String> names) {
-    return names.isEmpty() ? "none" : String.join(", ", new TreeSet<>(names));
-  }
-
-  private static Optional<Problem> invalidSpec(String message) {
-    return Optional.of(new Problem(INVALID_SPEC, message + ". Nothing was created"));
   }
 }

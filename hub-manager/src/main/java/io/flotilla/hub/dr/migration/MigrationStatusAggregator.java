@@ -77,7 +77,13 @@ final class MigrationStatusAggregator {
   }
 
   Optional<Step> oldStep(String name) {
-    return old.steps == null ? Optional.empty() : old.steps.stream().filter(s -> name.equals(s.name)).findFirst();
+    return step(old, name);
+  }
+
+  /** The step {@code name} of status {@code s}; empty if there is no status or no such step. */
+  static Optional<Step> step(HostedClusterMigrationStatus s, String name) {
+    return s == null || s.steps == null ? Optional.empty()
+        : s.steps.stream().filter(st -> name.equals(st.name)).findFirst();
   }
 
   HostedClusterMigrationStatus old() { return old; }
