@@ -38,5 +38,5 @@ final class ControlPlane {
   }
 
   /** The member directory EtcdLauncher uses: data/, tls/, etcd.log. */
-  Path memberDir() { return dir.resolve(HyperShiftSimulator.ETCD_MEMBER); }
+  Path memberDir() { return dir.resolve(HostedControlPlaneController.ETCD_MEMBER); }
 }

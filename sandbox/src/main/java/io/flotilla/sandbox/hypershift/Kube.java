@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -22,6 +25,8 @@ import java.util.function.Predicate;
  */
 final class Kube {
   private static final Logger LOG = LoggerFactory.getLogger(Kube.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
   private Kube() {}
 
@@ -156,8 +161,48 @@ final class Kube {
     }
   }
 
+  /** The object, or null when it is not there or its kind is not installed. */
+  static <T extends HasMetadata> T get(KubernetesClient client, Class<T> type, String ns, String name) {
+    if (ns == null || name == null) {
+      return null;
+    }
+    try {
+      return client.resources(type).inNamespace(ns).withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Objects of a kind in a namespace (every namespace when {@code ns} is null); none when the kind is not installed. */
+  static <T extends HasMetadata> List<T> list(KubernetesClient client, Class<T> type, String ns) {
+    try {
+      return ns == null ? client.resources(type).inAnyNamespace().list().getItems()
+          : client.resources(type).inNamespace(ns).list().getItems();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return List.of();
+      }
+      throw e;
+    }
+  }
+
+  /** Five random characters for a generated name, from the alphabet Kubernetes' generateName uses. */
+  static String randomSuffix() {
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < 5; i++) {
+      s.append(SUFFIX_ALPHABET.charAt(RANDOM.nextInt(SUFFIX_ALPHABET.length())));
+    }
+    return s.toString();
+  }
+
   /** A JSON Patch path segment: '~' and '/' escaped (RFC 6901). */
   static String pointer(String key) { return key.replace("~", "~0").replace("/", "~1"); }
+
+  /** Secret data: the UTF-8 bytes of {@code s}, base64-encoded. */
+  static String base64(String s) { return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)); }
 
   static String json(String s) { return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""; }
 
