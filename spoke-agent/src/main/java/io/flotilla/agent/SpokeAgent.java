@@ -38,7 +38,7 @@ public class SpokeAgent implements AutoCloseable {
   private HostedClusterRestoreReconciler restores;
   private ScheduledBackups schedule;
   private ScheduledExecutorService hubRetry;
-  private HostedClusterPauseReconciler holds;
+  private HostedClusterPauseReconciler pauses;
   private io.flotilla.agent.backup.CatalogSyncer catalog;
   private HostedClusterTeardownReconciler teardowns;
 
@@ -116,12 +116,12 @@ public class SpokeAgent implements AutoCloseable {
     backups = new HostedClusterBackupReconciler(hub, local, config, s3Factory, identity(config.clusterName()));
     backups.recoverJournal();
     restores = new HostedClusterRestoreReconciler(hub, local, config, s3Factory);
-    holds = new HostedClusterPauseReconciler(hub, local, config);
+    pauses = new HostedClusterPauseReconciler(hub, local, config);
     teardowns = new HostedClusterTeardownReconciler(hub, local, config);
     operator = new AgentOperator(hub, config.clusterName())
         .register(backups, HostedClusterBackupReconciler.NAME, HostedClusterBackup.OBJECTS_FINALIZER)
         .register(restores, HostedClusterRestoreReconciler.NAME, null)
-        .register(holds, HostedClusterPauseReconciler.NAME, HostedClusterPause.RELEASE_FINALIZER)
+        .register(pauses, HostedClusterPauseReconciler.NAME, HostedClusterPause.RELEASE_FINALIZER)
         .register(teardowns, HostedClusterTeardownReconciler.NAME, null)
         .register(addOns, ManagedAddOnReconciler.NAME, null, addOns.resync(), true);
     operator.start();
@@ -202,9 +202,9 @@ public class SpokeAgent implements AutoCloseable {
       teardowns.close();
       teardowns = null;
     }
-    if (holds != null) {
-      holds.close();
-      holds = null;
+    if (pauses != null) {
+      pauses.close();
+      pauses = null;
     }
     if (restores != null) {
       restores.close();

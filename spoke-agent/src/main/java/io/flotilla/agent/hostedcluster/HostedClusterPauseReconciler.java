@@ -21,17 +21,18 @@ import java.time.Clock;
 import java.util.Objects;
 
 /**
- * The agent's HostedClusterPause reconciler: holds new records, completes one an earlier agent process left in Pausing
- * (or releases it, if release was asked meanwhile), releases on {@code spec.release}, and releases a deleted record
- * before its finalizer ({@link Cleaner}) lets it go. A Paused record is left as it is across restarts. A hold or a
- * release that failed waits for the record to change or the agent to restart ({@link RetryGate}), not for a resync.
+ * The agent's HostedClusterPause reconciler: pauses for new records, completes one an earlier agent process left in
+ * Pausing (or releases it, if release was asked meanwhile), releases on {@code spec.release}, and releases a deleted
+ * record before its finalizer ({@link Cleaner}) lets it go. A Paused record is left as it is across restarts. A pause
+ * or a release that failed waits for the record to change or the agent to restart ({@link RetryGate}), not for a
+ * resync. {@link HostedClusterPauseExecutor} does the work.
  */
 public final class HostedClusterPauseReconciler implements Reconciler<HostedClusterPause>, Cleaner<HostedClusterPause>,
     AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostedClusterPauseReconciler.class);
   public static final String NAME = "hostedclusterpause";
 
-  private final HostedClusterHold hold;
+  private final HostedClusterPauseExecutor executor;
   private final RetryGate gate = new RetryGate();
   private final RecordWork work;
 
@@ -40,14 +41,14 @@ public final class HostedClusterPauseReconciler implements Reconciler<HostedClus
         config.work()));
   }
 
-  /** @param work where holds and releases run ({@link RecordWork#inline} in tests that call the reconciler directly) */
+  /** @param work where pauses and releases run ({@link RecordWork#inline} in tests that call the reconciler directly) */
   public HostedClusterPauseReconciler(KubernetesClient hub, KubernetesClient local, AgentConfig config, RecordWork work) {
     Objects.requireNonNull(config);
     Clock clock = Clock.systemUTC();
     HubRecords<HostedClusterPause, HostedClusterPauseStatus> records = new HubRecords<>(hub, HostedClusterPause.class,
         HostedClusterPauseStatus::new, HostedClusterPause.RELEASE_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
-    this.hold = new HostedClusterHold(new ManagementObjects(local), new HostedClusterPauser(local), records, clock,
-        config.clusterName(), config.work());
+    this.executor = new HostedClusterPauseExecutor(new ManagementObjects(local), new HostedClusterPauser(local), records,
+        clock, config.clusterName(), config.work());
     this.work = Objects.requireNonNull(work);
   }
 
@@ -60,20 +61,20 @@ public final class HostedClusterPauseReconciler implements Reconciler<HostedClus
     Phase phase = p.getStatus() == null ? null : p.getStatus().phase;
     boolean releaseAsked = p.getSpec() != null && p.getSpec().released();
     if (phase == null) {
-      submit(key, p, () -> hold.hold(p));
+      submit(key, p, () -> executor.pause(p));
     } else if (phase == Phase.Pausing) {
-      submit(key, p, () -> releaseAsked ? hold.release(p) : hold.hold(p));
+      submit(key, p, () -> releaseAsked ? executor.release(p) : executor.pause(p));
     } else if (releaseAsked && (phase == Phase.Paused || phase == Phase.Releasing
-        || (phase == Phase.Failed && !HostedClusterHold.holdsNothing(p)))) {
-      submit(key, p, () -> hold.release(p));
+        || (phase == Phase.Failed && !HostedClusterPauseExecutor.pausesNothing(p)))) {
+      submit(key, p, () -> executor.release(p));
     }
     return work.control(p);
   }
 
-  /** A deleted record that holds something is released first; one that holds nothing goes at once. */
+  /** A deleted record that pauses something is released first; one that pauses nothing goes at once. */
   @Override
   public DeleteControl cleanup(HostedClusterPause p, Context<HostedClusterPause> context) {
-    if (HostedClusterHold.holdsNothing(p)) {
+    if (HostedClusterPauseExecutor.pausesNothing(p)) {
       return DeleteControl.defaultDelete();
     }
     String key = RecordWork.key(p);
@@ -81,7 +82,7 @@ public final class HostedClusterPauseReconciler implements Reconciler<HostedClus
       if (!gate.open(p)) {
         return DeleteControl.noFinalizerRemoval(); // the release failed on this version: a change or a restart retries
       }
-      submit(key, p, () -> hold.release(p));
+      submit(key, p, () -> executor.release(p));
     }
     // the release writes releasedAt; the next look lets the record go
     return work.busy(key) ? DeleteControl.<HostedClusterPause>noFinalizerRemoval().rescheduleAfter(RecordWork.BUSY_RECHECK)

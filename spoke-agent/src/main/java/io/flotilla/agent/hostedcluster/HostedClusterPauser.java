@@ -77,8 +77,8 @@ public final class HostedClusterPauser {
     for (String key : plan.objectsToPause()) {
       String[] k = key.split("/", 3);
       String expected = plan.restoreFor(key).orElseThrow().value();
-      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HoldPlan.Field.PAUSED_UNTIL, expected,
-          plan.deadline());
+      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HostedClusterPausePlan.Field.PAUSED_UNTIL,
+          expected, plan.deadline());
       if (r.swap() == ManagementObjects.Swap.CHANGED) {
         throw new Conflict(describe(key) + " spec.pausedUntil changed from '" + expected + "' to '" + r.found()
             + "' while the backup was pausing it");
@@ -96,7 +96,7 @@ public final class HostedClusterPauser {
     List<String> keptTheirs = new ArrayList<>();
     for (String key : plan.objectsToPause()) {
       String[] k = key.split("/", 3);
-      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HoldPlan.Field.PAUSED_UNTIL,
+      ManagementObjects.SwapResult r = objects.compareAndSet(k[0], k[1], k[2], HostedClusterPausePlan.Field.PAUSED_UNTIL,
           plan.deadline(), plan.restoreFor(key).orElseThrow().value());
       if (r.swap() == ManagementObjects.Swap.CHANGED) {
         log.info("{}: pausedUntil changed to '{}' since the backup paused it; leaving it", key, r.found());
@@ -130,7 +130,7 @@ public final class HostedClusterPauser {
   public void scaleToZero(String controlPlaneNamespace, Map<String, Integer> recorded) {
     recorded.forEach((name, replicas) -> {
       ManagementObjects.SwapResult r = objects.compareAndSet("Deployment", controlPlaneNamespace, name,
-          HoldPlan.Field.REPLICAS, String.valueOf(replicas), "0");
+          HostedClusterPausePlan.Field.REPLICAS, String.valueOf(replicas), "0");
       if (r.swap() == ManagementObjects.Swap.CHANGED) {
         throw new Conflict("Deployment " + controlPlaneNamespace + "/" + name + " was scaled from " + replicas + " to "
             + r.found() + " while the backup was quiescing it");
@@ -147,7 +147,7 @@ public final class HostedClusterPauser {
     List<String> keptTheirs = new ArrayList<>();
     previous.forEach((name, replicas) -> {
       ManagementObjects.SwapResult r = objects.compareAndSet("Deployment", controlPlaneNamespace, name,
-          HoldPlan.Field.REPLICAS, "0", String.valueOf(replicas));
+          HostedClusterPausePlan.Field.REPLICAS, "0", String.valueOf(replicas));
       if (r.swap() == ManagementObjects.Swap.CHANGED) {
         log.info("Deployment {}/{}: replicas changed to {} since the quiesce; leaving it", controlPlaneNamespace, name,
             r.found());

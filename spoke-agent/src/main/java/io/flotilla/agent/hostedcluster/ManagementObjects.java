@@ -27,13 +27,13 @@ import java.util.Objects;
 /**
  * Reads and writes the HyperShift, Cluster API, Agent and Hive objects of a hosted cluster on the management cluster,
  * by kind name (the names {@code HostedClusterPause} records in {@code status.saved}). Kinds that are not installed read
- * as "no objects", so a cluster without, say, the Agent platform still holds and tears down.
+ * as "no objects", so a cluster without, say, the Agent platform still pauses and tears down.
  */
 public final class ManagementObjects {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int ATTEMPTS = 5;
 
-  /** Kind name → class, for every kind a hold or a teardown touches. */
+  /** Kind name → class, for every kind a HostedClusterPause or a teardown touches. */
   private static final Map<String, Class<? extends HasMetadata>> KINDS = kinds();
 
   private final KubernetesClient local;
@@ -199,10 +199,11 @@ public final class ManagementObjects {
    * Sets one field of one object from {@code expected} to {@code value} (null = absent), and only then: the read and the
    * write are tied by the resource-version precondition ({@link JsonPatches#unchangedSince}), so a change a person or
    * HyperShift makes in between is never overwritten. A conflict on another field (a status write) is re-read and
-   * retried. This is the one way pause bookkeeping (a backup's pause and quiesce, a migration's hold) writes.
+   * retried. This is the one way pause bookkeeping (a backup's pause and quiesce, a migration's HostedClusterPause)
+   * writes.
    */
-  public SwapResult compareAndSet(String kind, String namespace, String name, HoldPlan.Field field, String expected,
-      String value) {
+  public SwapResult compareAndSet(String kind, String namespace, String name, HostedClusterPausePlan.Field field,
+      String expected, String value) {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       HasMetadata current = get(kind, namespace, name);
       if (current == null) {
@@ -243,7 +244,7 @@ public final class ManagementObjects {
   }
 
   /** A field's current value as {@code SavedValue} spells it; null when absent. */
-  public static String value(HasMetadata o, HoldPlan.Field field) {
+  public static String value(HasMetadata o, HostedClusterPausePlan.Field field) {
     return switch (field) {
       case PAUSED_UNTIL -> o instanceof HostedCluster hc ? (hc.getSpec() == null ? null : hc.getSpec().pausedUntil)
           : o instanceof NodePool np ? (np.getSpec() == null ? null : np.getSpec().pausedUntil)
@@ -258,7 +259,7 @@ public final class ManagementObjects {
     };
   }
 
-  private static String unsupported(HasMetadata o, HoldPlan.Field field) {
+  private static String unsupported(HasMetadata o, HostedClusterPausePlan.Field field) {
     throw new IllegalArgumentException(field.path() + " is not a field of " + o.getKind());
   }
 

@@ -2,7 +2,7 @@ package io.flotilla.agent.teardown;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.flotilla.agent.hostedcluster.HoldPlan;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan;
 import io.flotilla.agent.hostedcluster.HostedClusterPauser;
 import io.flotilla.agent.hostedcluster.ManagementObjects;
 import io.flotilla.agent.hub.HubRecords;
@@ -101,7 +101,7 @@ public final class TeardownExecutor {
     if (ref == null || ref.namespace == null || ref.name == null) {
       return runOrNote(record); // fails as an invalid spec; nothing to lock
     }
-    // Under the hosted cluster's lock: a backup or a hold release still running on it finishes first.
+    // Under the hosted cluster's lock: a backup or a HostedClusterPause release still running on it finishes first.
     try (HostedClusterLocks.Lock lock = RecordLocks.lock(work, records, record, ref, s -> s.conditions, clock)) {
       return runOrNote(record);
     } catch (HostedClusterLocks.Busy e) {
@@ -333,13 +333,14 @@ public final class TeardownExecutor {
         String pausedUntil = o instanceof HostedCluster h ? h.getSpec().pausedUntil : ((NodePool) o).getSpec().pausedUntil;
         if (!"true".equals(pausedUntil) && !"True".equals(pausedUntil)) {
           objects.mergePatch(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName(),
-              HoldPlan.Field.PAUSED_UNTIL.mergePatch("true"));
+              HostedClusterPausePlan.Field.PAUSED_UNTIL.mergePatch("true"));
         }
       }
       List<String> running = TeardownOrder.CLUSTER_API_DEPLOYMENTS.stream()
           .filter(d -> objects.get(Deployment.class, cpNs, d) != null).toList();
       // one way: the control plane is being removed, nothing is put back (not pause bookkeeping, so no compare-and-set)
-      running.forEach(d -> objects.mergePatch("Deployment", cpNs, d, HoldPlan.Field.REPLICAS.mergePatch("0")));
+      running.forEach(d -> objects.mergePatch("Deployment", cpNs, d,
+          HostedClusterPausePlan.Field.REPLICAS.mergePatch("0")));
       for (String d : running) {
         // Deployment status.replicas counts its pods; gone means no CAPI controller can act any more.
         local.apps().deployments().inNamespace(cpNs).withName(d).waitUntilCondition(TeardownExecutor::stopped,

@@ -17,11 +17,11 @@ import java.util.function.Consumer;
  *
  * <p>Why: each of them reads the hosted cluster's {@code pausedUntil} and API-server replicas, changes them and later
  * puts back what it read. Two at once put back each other's values: backup B records backup A's deadline as "before"
- * and restores it; a hold taken while a quiesced backup runs records replicas 0, and the backup then scales the API
- * servers up under the migration. With the lock the second piece of work reads what the first put back.
+ * and restores it; a HostedClusterPause taken while a quiesced backup runs records replicas 0, and the backup then
+ * scales the API servers up under the migration. With the lock the second piece of work reads what the first put back.
  *
  * <p>Rule: work waits for the holder up to its own bound (telling its record who holds the lock), then gives up with
- * {@link Busy}. A hold in effect is a state, not a lock: the lock covers taking and releasing it, so the migration's
+ * {@link Busy}. A pause in effect is a state, not a lock: the lock covers taking and releasing it, so the migration's
  * own backup can run while the source is held (it finds everything already paused and changes nothing). A stop
  * request wakes every waiter with {@link StopSignal.Stopped}. Not re-entrant: no work takes a second lock.
  */

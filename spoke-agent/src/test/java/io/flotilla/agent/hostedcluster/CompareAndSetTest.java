@@ -70,7 +70,7 @@ class CompareAndSetTest {
   void aChangeBetweenReadAndWriteWinsAndIsReported() {
     String before = f.hc().getSpec().pausedUntil;
     beforeNextPatch.set(() -> someoneSets("true")); // a person pauses it by hand, after our read
-    ManagementObjects.SwapResult r = objects.compareAndSet("HostedCluster", HC_NS, HC, HoldPlan.Field.PAUSED_UNTIL,
+    ManagementObjects.SwapResult r = objects.compareAndSet("HostedCluster", HC_NS, HC, HostedClusterPausePlan.Field.PAUSED_UNTIL,
         before, "2099-01-01T00:00:00Z");
     assertThat(r.swap()).isEqualTo(ManagementObjects.Swap.CHANGED);
     assertThat(r.found()).isEqualTo("true");
@@ -82,7 +82,7 @@ class CompareAndSetTest {
     String before = f.hc().getSpec().pausedUntil;
     beforeNextPatch.set(() -> f.local.resources(HostedCluster.class).inNamespace(HC_NS).withName(HC)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"hypershift.example/touched\":\"1\"}}}"));
-    ManagementObjects.SwapResult r = objects.compareAndSet("HostedCluster", HC_NS, HC, HoldPlan.Field.PAUSED_UNTIL,
+    ManagementObjects.SwapResult r = objects.compareAndSet("HostedCluster", HC_NS, HC, HostedClusterPausePlan.Field.PAUSED_UNTIL,
         before, "2099-01-01T00:00:00Z");
     assertThat(r.swap()).isEqualTo(ManagementObjects.Swap.WRITTEN);
     HostedCluster hc = f.hc();
@@ -93,19 +93,19 @@ class CompareAndSetTest {
   @Test
   void removingAFieldAndSettingEachKindOfField() {
     someoneSets("2020-01-01T00:00:00Z");
-    assertThat(objects.compareAndSet("HostedCluster", HC_NS, HC, HoldPlan.Field.PAUSED_UNTIL,
+    assertThat(objects.compareAndSet("HostedCluster", HC_NS, HC, HostedClusterPausePlan.Field.PAUSED_UNTIL,
         "2020-01-01T00:00:00Z", null).swap()).isEqualTo(ManagementObjects.Swap.WRITTEN);
     assertThat(f.hc().getSpec().pausedUntil).isNull();
-    assertThat(objects.compareAndSet("HostedCluster", HC_NS, HC, HoldPlan.Field.PAUSED_UNTIL, null, null).swap())
+    assertThat(objects.compareAndSet("HostedCluster", HC_NS, HC, HostedClusterPausePlan.Field.PAUSED_UNTIL, null, null).swap())
         .isEqualTo(ManagementObjects.Swap.ALREADY);
 
     Integer replicas = f.replicas("kube-apiserver");
-    assertThat(objects.compareAndSet("Deployment", CP_NS, "kube-apiserver", HoldPlan.Field.REPLICAS,
+    assertThat(objects.compareAndSet("Deployment", CP_NS, "kube-apiserver", HostedClusterPausePlan.Field.REPLICAS,
         String.valueOf(replicas), "0").swap()).isEqualTo(ManagementObjects.Swap.WRITTEN);
     assertThat(f.replicas("kube-apiserver")).isZero();
-    assertThat(objects.compareAndSet("Deployment", CP_NS, "kube-apiserver", HoldPlan.Field.REPLICAS,
+    assertThat(objects.compareAndSet("Deployment", CP_NS, "kube-apiserver", HostedClusterPausePlan.Field.REPLICAS,
         String.valueOf(replicas), "0").swap()).isEqualTo(ManagementObjects.Swap.ALREADY);
-    assertThat(objects.compareAndSet("Deployment", CP_NS, "no-such-deployment", HoldPlan.Field.REPLICAS, "1", "0").swap())
+    assertThat(objects.compareAndSet("Deployment", CP_NS, "no-such-deployment", HostedClusterPausePlan.Field.REPLICAS, "1", "0").swap())
         .isEqualTo(ManagementObjects.Swap.GONE);
   }
 

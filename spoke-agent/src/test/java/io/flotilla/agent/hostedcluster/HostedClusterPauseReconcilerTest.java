@@ -85,7 +85,7 @@ class HostedClusterPauseReconcilerTest {
   }
 
   /** A new record, with the finalizer JOSDK adds before its first reconcile. */
-  private HostedClusterPause hold(String name, String hostedCluster) {
+  private HostedClusterPause pause(String name, String hostedCluster) {
     HostedClusterPause p = new HostedClusterPause();
     p.getMetadata().setNamespace(CLUSTER);
     p.getMetadata().setName(name);
@@ -125,7 +125,7 @@ class HostedClusterPauseReconcilerTest {
     return v.kind + " " + v.namespace + "/" + v.name + " " + v.field + "=" + v.value;
   }
 
-  /** What a hold records, in order: every value it changes, and nothing already held. */
+  /** What a pause records, in order: every value it changes, and nothing already paused. */
   private static final List<String> RECORDED = List.of(
       "HostedCluster clusters/hc-1 spec.pausedUntil=null",
       "NodePool clusters/hc-1-deadline spec.pausedUntil=" + DEADLINE,
@@ -163,9 +163,9 @@ class HostedClusterPauseReconcilerTest {
   }
 
   @Test
-  void holdsRecordingEveryValueFirstThenReleasesExactlyOnRequest() {
+  void pausesRecordingEveryValueFirstThenReleasesExactlyOnRequest() {
     startAgent();
-    hold("hold-1", HC);
+    pause("hold-1", HC);
 
     pass("hold-1");
     assertThat(phase("hold-1")).isEqualTo(Phase.Paused);
@@ -176,7 +176,7 @@ class HostedClusterPauseReconcilerTest {
     assertThat(condition("hold-1", HostedClusterPause.CONDITION_PAUSED).getStatus()).isEqualTo(Conditions.TRUE);
     assertHeld();
     assertThat(f.nodePool("hc-2-pool").getSpec().pausedUntil).isNull(); // another hosted cluster's
-    assertThat(f.replicas("cluster-api")).isEqualTo(1); // a hold quiesces the API servers only
+    assertThat(f.replicas("cluster-api")).isEqualTo(1); // a pause quiesces the API servers only
 
     release("hold-1");
 
@@ -198,9 +198,9 @@ class HostedClusterPauseReconcilerTest {
   }
 
   @Test
-  void aDeletedHoldIsReleasedBeforeItGoes() {
+  void aDeletedPauseIsReleasedBeforeItGoes() {
     startAgent();
-    hold("hold-1", HC);
+    pause("hold-1", HC);
     pass("hold-1");
     assertHeld();
 
@@ -215,29 +215,29 @@ class HostedClusterPauseReconcilerTest {
   }
 
   @Test
-  void aMissingHostedClusterFailsTheHoldAndChangesNothing() {
+  void aMissingHostedClusterFailsThePauseAndChangesNothing() {
     startAgent();
-    hold("hold-x", "no-such-cluster");
+    pause("hold-x", "no-such-cluster");
 
     pass("hold-x");
     assertThat(phase("hold-x")).isEqualTo(Phase.Failed);
     assertThat(condition("hold-x", HostedClusterPause.CONDITION_PAUSED))
         .satisfies(c -> assertThat(c.getStatus()).isEqualTo(Conditions.FALSE))
-        .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterHold.REASON_HOSTED_CLUSTER_NOT_FOUND));
+        .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterPauseExecutor.REASON_HOSTED_CLUSTER_NOT_FOUND));
     assertThat(record("hold-x").getStatus().saved).isEmpty();
     assertAsBefore();
     pass("hold-x");
-    assertThat(phase("hold-x")).as("a failed hold is not retried until the record changes").isEqualTo(Phase.Failed);
-    // it holds nothing: deleting it is not held up
+    assertThat(phase("hold-x")).as("a failed pause is not retried until the record changes").isEqualTo(Phase.Failed);
+    // it pauses nothing: deleting it is not held up
     f.hub.resource(record("hold-x")).delete();
     pass("hold-x");
     assertThat(record("hold-x")).isNull();
   }
 
   @Test
-  void releasingAHoldWhoseHostedClusterIsGoneOnlySaysSo() {
+  void releasingAPauseWhoseHostedClusterIsGoneOnlySaysSo() {
     startAgent();
-    hold("hold-1", HC);
+    pause("hold-1", HC);
     pass("hold-1");
     assertThat(phase("hold-1")).isEqualTo(Phase.Paused);
     f.removeForGood(f.hc()); // torn down after the point of no return
@@ -248,21 +248,21 @@ class HostedClusterPauseReconcilerTest {
     pass("hold-1");
     assertThat(phase("hold-1")).isEqualTo(Phase.Released);
     assertThat(condition("hold-1", HostedClusterPause.CONDITION_RELEASED))
-        .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterHold.REASON_HOSTED_CLUSTER_GONE))
+        .satisfies(c -> assertThat(c.getReason()).isEqualTo(HostedClusterPauseExecutor.REASON_HOSTED_CLUSTER_GONE))
         .satisfies(c -> assertThat(c.getMessage()).isEqualTo("nothing to release: HostedCluster clusters/hc-1 is gone"));
-    assertThat(HostedClusterHold.holdsNothing(record("hold-1"))).as("its deletion is not held up").isTrue();
+    assertThat(HostedClusterPauseExecutor.pausesNothing(record("hold-1"))).as("its deletion is not held up").isTrue();
     // nothing was put back on what is left of it
     assertThat(f.replicas("openshift-apiserver")).isZero();
   }
 
   /**
-   * An agent that crashed half-way through a hold: Pausing, every value recorded, only the HostedCluster changed. The
-   * next agent completes the hold from the record alone (the values it recorded, not what it would read now), and a
+   * An agent that crashed half-way through a pause: Pausing, every value recorded, only the HostedCluster changed. The
+   * next agent completes the pause from the record alone (the values it recorded, not what it would read now), and a
    * Paused record is left as it is.
    */
   @Test
-  void aRestartedAgentCompletesAHoldLeftPausingAndLeavesAPausedOneAlone() {
-    HostedClusterPause crashed = hold("crashed", HC);
+  void aRestartedAgentCompletesAPauseLeftPausingAndLeavesAPausedOneAlone() {
+    HostedClusterPause crashed = pause("crashed", HC);
     crashed.setStatus(new HostedClusterPauseStatus());
     crashed.getStatus().phase = Phase.Pausing;
     crashed.getStatus().saved = new ArrayList<>();
@@ -277,7 +277,7 @@ class HostedClusterPauseReconcilerTest {
     f.local.resources(HostedCluster.class).inNamespace(HC_NS).withName(HC)
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"pausedUntil\":\"true\"}}");
 
-    HostedClusterPause other = hold("already-paused", "hc-2");
+    HostedClusterPause other = pause("already-paused", "hc-2");
     other.setStatus(new HostedClusterPauseStatus());
     other.getStatus().phase = Phase.Paused;
     other.getStatus().pausedAt = "2026-01-01T00:00:00Z";
@@ -300,9 +300,9 @@ class HostedClusterPauseReconcilerTest {
     assertAsBefore();
   }
 
-  /** The same reconciler on the agent's operator: JOSDK adds the finalizer, events drive the hold and the release. */
+  /** The same reconciler on the agent's operator: JOSDK adds the finalizer, events drive the pause and the release. */
   @Test
-  void onTheAgentsOperatorAHoldIsTakenAndReleasedThroughEvents() {
+  void onTheAgentsOperatorAPauseIsTakenAndReleasedThroughEvents() {
     var config = ManagementClusterFixture.agentConfig();
     reconciler = new HostedClusterPauseReconciler(f.hub, f.local, config);
     try (AgentOperator operator = new AgentOperator(f.hub, CLUSTER).register(reconciler,

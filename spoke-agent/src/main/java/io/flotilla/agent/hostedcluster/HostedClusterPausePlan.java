@@ -13,33 +13,33 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a HostedClusterPause (a migration's hold on its source, docs/architecture.md, flow 4) changes, and how a release puts it back.
- * A plain decision, no client.
+ * What a HostedClusterPause (a migration holding its source paused, docs/architecture.md, flow 4) changes, and how a release puts it
+ * back. A plain decision, no client.
  *
- * <p>Unlike a backup's pause ({@link PausePlan}), a hold writes {@code pausedUntil: "true"}, never a deadline: a
- * migration holds its source until the source is torn down or the migration rolls back, and a hold that expired on its
- * own could bring the source back to life while the destination already runs the same hosted cluster (two control
- * planes, one set of workers). The record itself is what ends the hold, and its finalizer makes sure a deleted hold is
- * released.
+ * <p>Unlike a backup's pause ({@link PausePlan}), a HostedClusterPause writes {@code pausedUntil: "true"}, never a
+ * deadline: a migration holds its source until the source is torn down or the migration rolls back, and a pause that
+ * expired on its own could bring the source back to life while the destination already runs the same hosted cluster
+ * (two control planes, one set of workers). The record itself is what ends the pause, and its finalizer makes sure a
+ * deleted record is released.
  *
  * <p>Rules:
  * <ul>
- *   <li>A field already at the held value (e.g. {@code pausedUntil: "true"}) is left alone and not recorded: the
+ *   <li>A field already at the paused value (e.g. {@code pausedUntil: "true"}) is left alone and not recorded: the
  *       release must not un-pause what someone else paused.</li>
  *   <li>Every other value is recorded as it was (null = the field or annotation was absent) before anything is changed,
  *       so a crash half-way can still be undone exactly.</li>
- *   <li>A release puts a value back only while the field still holds what the hold wrote: if someone changed it since,
+ *   <li>A release puts a value back only while the field still has what the pause wrote: if someone changed it since,
  *       theirs wins (as {@link HostedClusterPauser#resume} does).</li>
  * </ul>
  */
-public final class HoldPlan {
-  private HoldPlan() {}
+public final class HostedClusterPausePlan {
+  private HostedClusterPausePlan() {}
 
-  /** The fields a hold writes; {@link SavedValue#field} carries {@link #path()}. */
+  /** The fields a HostedClusterPause writes; {@link SavedValue#field} carries {@link #path()}. */
   public enum Field {
     /** HostedCluster and NodePool: stops HyperShift reconciling them (docs/hypershift-facts.md §1.3). */
     PAUSED_UNTIL("spec.pausedUntil", "true", Purpose.PAUSE),
-    /** API-server Deployments: nothing writes to etcd while held (docs/hypershift-facts.md §1.2 step 2). */
+    /** API-server Deployments: nothing writes to etcd while paused (docs/hypershift-facts.md §1.2 step 2). */
     REPLICAS("spec.replicas", "0", Purpose.QUIESCE),
     /** The CAPI Cluster (docs/hypershift-facts.md §3.4 backup step 2). */
     CAPI_PAUSED("spec.paused", "true", Purpose.WORKERS),
@@ -47,27 +47,27 @@ public final class HoldPlan {
     PAUSED_ANNOTATION("metadata.annotations[" + Cluster.PAUSED_ANNOTATION + "]", "true", Purpose.WORKERS);
 
     private final String path;
-    private final String held;
+    private final String pausedValue;
     private final Purpose purpose;
 
-    Field(String path, String held, Purpose purpose) {
+    Field(String path, String pausedValue, Purpose purpose) {
       this.path = path;
-      this.held = held;
+      this.pausedValue = pausedValue;
       this.purpose = purpose;
     }
 
     public String path() { return path; }
 
-    /** The value the hold writes. */
-    public String held() { return held; }
+    /** The value the pause writes. */
+    public String pausedValue() { return pausedValue; }
 
     public static Optional<Field> of(String path) {
       return Arrays.stream(values()).filter(f -> f.path.equals(path)).findFirst();
     }
 
-    /** Whether {@code value} already holds the object as the hold would; "True" counts for pausedUntil (§1.3). */
-    boolean isHeld(String value) {
-      return this == PAUSED_UNTIL ? "true".equals(value) || "True".equals(value) : held.equals(value);
+    /** Whether {@code value} already pauses the object as the pause would; "True" counts for pausedUntil (§1.3). */
+    boolean isPaused(String value) {
+      return this == PAUSED_UNTIL ? "true".equals(value) || "True".equals(value) : pausedValue.equals(value);
     }
 
     /** The annotation this field is, or null for a spec field. */
@@ -135,7 +135,7 @@ public final class HoldPlan {
   }
 
   /**
-   * The values a new hold changes, in the order it changes them (HostedCluster and NodePools first, so HyperShift
+   * The values a new pause changes, in the order it changes them (HostedCluster and NodePools first, so HyperShift
    * does not scale back what the quiesce scales down), each with what was there.
    *
    * @param observed the candidate fields, in that order
@@ -148,7 +148,7 @@ public final class HoldPlan {
         case QUIESCE -> quiesce;
         case WORKERS -> pauseWorkers;
       };
-      if (wanted && !o.field().isHeld(o.value())) {
+      if (wanted && !o.field().isPaused(o.value())) {
         saved.add(new SavedValue(o.kind(), o.namespace(), o.name(), o.field().path(), o.value()));
       }
     }
@@ -161,7 +161,7 @@ public final class HoldPlan {
         "unknown field '" + saved.field + "' on " + describe(saved)));
   }
 
-  /** The order a release puts values back: the reverse of the hold's (workers, quiesce, then the pause last). */
+  /** The order a release puts values back: the reverse of the pause's (workers, quiesce, then pausedUntil last). */
   public static List<SavedValue> releaseOrder(List<SavedValue> saved) {
     List<SavedValue> order = new ArrayList<>(saved == null ? List.of() : saved);
     Collections.reverse(order);
@@ -170,11 +170,11 @@ public final class HoldPlan {
 
   /** What a release does with one saved value. */
   public enum Release {
-    /** The field still holds what the hold wrote: write the saved value back. */
+    /** The field still has what the pause wrote: write the saved value back. */
     PUT_BACK,
     /** The field already has the saved value (e.g. a release that was interrupted). */
     ALREADY_BACK,
-    /** Someone changed the field since the hold wrote it: theirs wins. */
+    /** Someone changed the field since the pause wrote it: theirs wins. */
     CHANGED_SINCE,
     /** The object no longer exists. */
     GONE
@@ -192,7 +192,7 @@ public final class HoldPlan {
     if (Objects.equals(now, saved.value)) {
       return Release.ALREADY_BACK;
     }
-    return field.held().equals(now) ? Release.PUT_BACK : Release.CHANGED_SINCE;
+    return field.pausedValue().equals(now) ? Release.PUT_BACK : Release.CHANGED_SINCE;
   }
 
   /** "Deployment clusters-hc-1/kube-apiserver spec.replicas", for messages. */

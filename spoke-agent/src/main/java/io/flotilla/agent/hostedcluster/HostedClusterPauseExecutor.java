@@ -2,6 +2,8 @@ package io.flotilla.agent.hostedcluster;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan.Field;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan.Observed;
 import io.flotilla.agent.hub.HubRecords;
 import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
@@ -31,13 +33,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Takes and releases the hold a {@link HostedClusterPause} asks for, on the management cluster, and reports it in the
- * record's status: every value it will change is written to {@code status.saved} (phase Pausing) before the first
- * change, so whoever releases (this agent after a crash, or a runbook) puts back exactly what was there.
+ * Executes a {@link HostedClusterPause} on the management cluster: pauses what it asks for and releases it, and
+ * reports it in the record's status. Every value it will change is written to {@code status.saved} (phase Pausing)
+ * before the first change, so whoever releases (this agent after a crash, or a runbook) puts back exactly what was
+ * there. What it changes and puts back is {@link HostedClusterPausePlan}'s to decide.
  */
-public final class HostedClusterHold {
-  private static final Logger log = LoggerFactory.getLogger(HostedClusterHold.class);
+public final class HostedClusterPauseExecutor {
+  private static final Logger log = LoggerFactory.getLogger(HostedClusterPauseExecutor.class);
 
+  // Reasons, messages and events keep saying "held" (Held, HoldFailed, HostedClusterHeld): the hub and tests read them.
   public static final String REASON_PAUSING = "Pausing";
   public static final String REASON_HELD = "Held";
   public static final String REASON_HOSTED_CLUSTER_NOT_FOUND = "HostedClusterNotFound";
@@ -54,8 +58,8 @@ public final class HostedClusterHold {
   private final String cluster;
   private final AgentWork work;
 
-  /** @param work the agent's per-hosted-cluster locks and stop signal: taking and releasing a hold is locked work */
-  public HostedClusterHold(ManagementObjects objects, HostedClusterPauser pauser,
+  /** @param work the agent's per-hosted-cluster locks and stop signal: pausing and releasing is locked work */
+  public HostedClusterPauseExecutor(ManagementObjects objects, HostedClusterPauser pauser,
       HubRecords<HostedClusterPause, HostedClusterPauseStatus> records, Clock clock, String cluster, AgentWork work) {
     this.work = Objects.requireNonNull(work);
     this.objects = Objects.requireNonNull(objects);
@@ -65,22 +69,22 @@ public final class HostedClusterHold {
     this.cluster = cluster;
   }
 
-  /** Nothing is held for this record: it changed nothing, or everything it changed was put back. */
-  public static boolean holdsNothing(HostedClusterPause p) {
+  /** Nothing is paused for this record: it changed nothing, or everything it changed was put back. */
+  public static boolean pausesNothing(HostedClusterPause p) {
     HostedClusterPauseStatus s = p.getStatus();
     return s == null || s.saved == null || s.saved.isEmpty() || s.releasedAt != null;
   }
 
   /**
-   * Takes the hold of a new record, or completes one a previous agent process left in Pausing (its {@code saved}
-   * list is authoritative then: the values were recorded before the first change).
+   * Pauses what a new record asks for, or completes a pause a previous agent process left in Pausing (its
+   * {@code saved} list is authoritative then: the values were recorded before the first change).
    *
-   * @return false when the hold failed (the record says why)
+   * @return false when pausing failed (the record says why)
    */
-  public boolean hold(HostedClusterPause record) {
+  public boolean pause(HostedClusterPause record) {
     return locked(record, HostedClusterPause.CONDITION_PAUSED, () -> {
       try {
-        return takeHold(record);
+        return pauseLocked(record);
       } catch (RuntimeException e) {
         note(record, HostedClusterPause.CONDITION_PAUSED, REASON_HOLD_FAILED, e);
         return false;
@@ -89,9 +93,9 @@ public final class HostedClusterHold {
   }
 
   /**
-   * Runs a hold's or a release's change under the hosted cluster's lock (io.flotilla.agent.work): a backup running on
-   * the same hosted cluster finishes and puts back what it paused first, so the hold records the real values. A record
-   * without a hosted cluster needs no lock (it fails as InvalidSpec).
+   * Runs a pause's or a release's change under the hosted cluster's lock (io.flotilla.agent.work): a backup running on
+   * the same hosted cluster finishes and puts back what it paused first, so the pause records the real values. A
+   * record without a hosted cluster needs no lock (it fails as InvalidSpec).
    */
   private boolean locked(HostedClusterPause record, String condition, java.util.function.BooleanSupplier change) {
     NamespacedName ref = record.getSpec() == null ? null : record.getSpec().hostedCluster;
@@ -115,7 +119,7 @@ public final class HostedClusterHold {
     }
   }
 
-  private boolean takeHold(HostedClusterPause record) {
+  private boolean pauseLocked(HostedClusterPause record) {
     String ns = record.getMetadata().getNamespace();
     String name = record.getMetadata().getName();
     HostedClusterPause current = records.get(ns, name);
@@ -146,7 +150,7 @@ public final class HostedClusterHold {
     HostedCluster hc = objects.get(HostedCluster.class, ref.namespace, ref.name);
     if (hc == null) {
       if (phase == Phase.Pausing) {
-        return release(current); // the hosted cluster went away mid-hold: nothing left to hold
+        return release(current); // the hosted cluster went away mid-pause: nothing left to pause
       }
       fail(current, REASON_HOSTED_CLUSTER_NOT_FOUND, "HostedCluster " + ref + " does not exist on " + cluster
           + "; nothing was changed");
@@ -155,7 +159,7 @@ public final class HostedClusterHold {
     List<SavedValue> saved;
     if (phase == null) {
       // the finalizer (JOSDK's, HostedClusterPauseReconciler) is on the record before it gets here
-      saved = HoldPlan.toSave(observe(hc), current.getSpec().quiesce(), current.getSpec().pausesWorkers());
+      saved = HostedClusterPausePlan.toSave(observe(hc), current.getSpec().quiesce(), current.getSpec().pausesWorkers());
       Instant now = clock.instant();
       List<SavedValue> toRecord = saved;
       records.updateStatus(ns, name, s -> {
@@ -172,10 +176,10 @@ public final class HostedClusterHold {
     }
     try {
       for (SavedValue v : saved) {
-        apply(v, HoldPlan.fieldOf(v).held());
+        apply(v, HostedClusterPausePlan.fieldOf(v).pausedValue());
       }
     } catch (RuntimeException e) {
-      holdFailed(current, ref, e);
+      pauseFailed(current, ref, e);
       return false;
     }
     Instant now = clock.instant();
@@ -192,7 +196,7 @@ public final class HostedClusterHold {
   }
 
   /**
-   * Puts back every recorded value (see {@link HoldPlan#release}); on a deleted record, then drops the finalizer. A
+   * Puts back every recorded value (see {@link HostedClusterPausePlan#release}); on a deleted record, then drops the finalizer. A
    * hosted cluster that is gone (torn down after the point of no return) has nothing to put back.
    *
    * @return false when a value could not be put back (the record says why)
@@ -200,7 +204,7 @@ public final class HostedClusterHold {
   public boolean release(HostedClusterPause record) {
     return locked(record, HostedClusterPause.CONDITION_RELEASED, () -> {
       try {
-        return releaseHold(record);
+        return releaseLocked(record);
       } catch (RuntimeException e) {
         note(record, HostedClusterPause.CONDITION_RELEASED, HostedClusterPause.REASON_RELEASE_FAILED, e);
         return false;
@@ -208,7 +212,7 @@ public final class HostedClusterHold {
     });
   }
 
-  private boolean releaseHold(HostedClusterPause record) {
+  private boolean releaseLocked(HostedClusterPause record) {
     String ns = record.getMetadata().getNamespace();
     String name = record.getMetadata().getName();
     HostedClusterPause current = records.get(ns, name);
@@ -270,8 +274,8 @@ public final class HostedClusterHold {
     return true;
   }
 
-  /** A hold that could not be completed is undone at once: the hosted cluster must not stay half held. */
-  private void holdFailed(HostedClusterPause record, NamespacedName ref, RuntimeException cause) {
+  /** A pause that could not be completed is undone at once: the hosted cluster must not stay half paused. */
+  private void pauseFailed(HostedClusterPause record, NamespacedName ref, RuntimeException cause) {
     String ns = record.getMetadata().getNamespace();
     String name = record.getMetadata().getName();
     Long generation = record.getMetadata().getGeneration();
@@ -329,57 +333,57 @@ public final class HostedClusterHold {
   }
 
   /**
-   * The fields a hold may change, in the order it changes them: HostedCluster, its NodePools, the API servers, the CAPI
+   * The fields a pause may change, in the order it changes them: HostedCluster, its NodePools, the API servers, the CAPI
    * Cluster, AgentMachines, AgentClusters.
    */
-  List<HoldPlan.Observed> observe(HostedCluster hc) {
-    List<HoldPlan.Observed> observed = new ArrayList<>();
-    observed.add(new HoldPlan.Observed("HostedCluster", hc.getMetadata().getNamespace(), hc.getMetadata().getName(),
-        HoldPlan.Field.PAUSED_UNTIL, hc.getSpec() == null ? null : hc.getSpec().pausedUntil));
+  List<Observed> observe(HostedCluster hc) {
+    List<Observed> observed = new ArrayList<>();
+    observed.add(new Observed("HostedCluster", hc.getMetadata().getNamespace(), hc.getMetadata().getName(),
+        Field.PAUSED_UNTIL, hc.getSpec() == null ? null : hc.getSpec().pausedUntil));
     for (NodePool np : pauser.nodePoolsOf(hc)) {
-      observed.add(new HoldPlan.Observed("NodePool", np.getMetadata().getNamespace(), np.getMetadata().getName(),
-          HoldPlan.Field.PAUSED_UNTIL, np.getSpec() == null ? null : np.getSpec().pausedUntil));
+      observed.add(new Observed("NodePool", np.getMetadata().getNamespace(), np.getMetadata().getName(),
+          Field.PAUSED_UNTIL, np.getSpec() == null ? null : np.getSpec().pausedUntil));
     }
     String cpNs = hc.controlPlaneNamespace();
     for (String deployment : HostedClusterPauser.API_SERVERS) {
       Deployment d = objects.get(Deployment.class, cpNs, deployment);
       if (d != null) {
-        observed.add(new HoldPlan.Observed("Deployment", cpNs, deployment, HoldPlan.Field.REPLICAS, valueOf(d,
-            HoldPlan.Field.REPLICAS)));
+        observed.add(new Observed("Deployment", cpNs, deployment, Field.REPLICAS, valueOf(d,
+            Field.REPLICAS)));
       }
     }
     for (Cluster c : objects.list(Cluster.class, cpNs)) {
-      observed.add(observed(c, HoldPlan.Field.CAPI_PAUSED));
+      observed.add(observed(c, Field.CAPI_PAUSED));
     }
     for (AgentMachine am : objects.list(AgentMachine.class, cpNs)) {
-      observed.add(observed(am, HoldPlan.Field.PAUSED_ANNOTATION));
+      observed.add(observed(am, Field.PAUSED_ANNOTATION));
     }
     for (AgentCluster ac : objects.list(AgentCluster.class, cpNs)) {
-      observed.add(observed(ac, HoldPlan.Field.PAUSED_ANNOTATION));
+      observed.add(observed(ac, Field.PAUSED_ANNOTATION));
     }
     return observed;
   }
 
-  private static HoldPlan.Observed observed(HasMetadata o, HoldPlan.Field field) {
-    return new HoldPlan.Observed(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName(), field,
+  private static Observed observed(HasMetadata o, Field field) {
+    return new Observed(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName(), field,
         valueOf(o, field));
   }
 
   /** A field's current value as {@link SavedValue} spells it; null when absent. */
-  static String valueOf(HasMetadata o, HoldPlan.Field field) {
+  static String valueOf(HasMetadata o, Field field) {
     return ManagementObjects.value(o, field);
   }
 
   /**
-   * Writes the hold's value where the field still has the recorded one (compare-and-set); an object that is gone is
-   * skipped. A field someone changed since the record was written is theirs: the hold stops and is undone.
+   * Writes the paused value where the field still has the recorded one (compare-and-set); an object that is gone is
+   * skipped. A field someone changed since the record was written is theirs: the pause stops and is undone.
    */
   private void apply(SavedValue v, String value) {
-    ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, HoldPlan.fieldOf(v), v.value,
+    ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, HostedClusterPausePlan.fieldOf(v), v.value,
         value);
     switch (r.swap()) {
-      case GONE -> log.info("hold: {} is gone; skipping it", HoldPlan.describe(v));
-      case CHANGED -> throw new IllegalStateException(HoldPlan.describe(v) + " changed to '" + r.found()
+      case GONE -> log.info("hold: {} is gone; skipping it", HostedClusterPausePlan.describe(v));
+      case CHANGED -> throw new IllegalStateException(HostedClusterPausePlan.describe(v) + " changed to '" + r.found()
           + "' since the hold recorded it; theirs is kept");
       case WRITTEN, ALREADY -> { }
     }
@@ -407,29 +411,29 @@ public final class HostedClusterHold {
     int already = 0;
     int gone = 0;
     List<String> changed = new ArrayList<>();
-    for (SavedValue v : HoldPlan.releaseOrder(saved)) {
-      HoldPlan.Field field = HoldPlan.fieldOf(v);
+    for (SavedValue v : HostedClusterPausePlan.releaseOrder(saved)) {
+      Field field = HostedClusterPausePlan.fieldOf(v);
       HasMetadata o = objects.get(v.kind, v.namespace, v.name);
       String now = o == null ? null : valueOf(o, field);
-      switch (HoldPlan.release(v, o != null, now)) {
+      switch (HostedClusterPausePlan.release(v, o != null, now)) {
         case PUT_BACK -> {
-          ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, field, field.held(),
+          ManagementObjects.SwapResult r = objects.compareAndSet(v.kind, v.namespace, v.name, field, field.pausedValue(),
               v.value);
           switch (r.swap()) {
             case WRITTEN -> putBack++;
             case ALREADY -> already++;
             case GONE -> gone++;
             case CHANGED -> {
-              changed.add(HoldPlan.describe(v) + " = " + r.found());
-              log.info("release: {} changed to '{}' just now; leaving it", HoldPlan.describe(v), r.found());
+              changed.add(HostedClusterPausePlan.describe(v) + " = " + r.found());
+              log.info("release: {} changed to '{}' just now; leaving it", HostedClusterPausePlan.describe(v), r.found());
             }
           }
         }
         case ALREADY_BACK -> already++;
         case GONE -> gone++;
         case CHANGED_SINCE -> {
-          changed.add(HoldPlan.describe(v) + " = " + now);
-          log.info("release: {} changed to '{}' since the hold; leaving it", HoldPlan.describe(v), now);
+          changed.add(HostedClusterPausePlan.describe(v) + " = " + now);
+          log.info("release: {} changed to '{}' since the hold; leaving it", HostedClusterPausePlan.describe(v), now);
         }
       }
     }

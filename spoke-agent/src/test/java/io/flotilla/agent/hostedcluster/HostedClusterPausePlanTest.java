@@ -1,8 +1,8 @@
 package io.flotilla.agent.hostedcluster;
 
-import io.flotilla.agent.hostedcluster.HoldPlan.Field;
-import io.flotilla.agent.hostedcluster.HoldPlan.Observed;
-import io.flotilla.agent.hostedcluster.HoldPlan.Release;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan.Field;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan.Observed;
+import io.flotilla.agent.hostedcluster.HostedClusterPausePlan.Release;
 import io.flotilla.api.dr.v1alpha1.HostedClusterPauseStatus.SavedValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,19 +15,19 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class HoldPlanTest {
+class HostedClusterPausePlanTest {
   private static final String ABSENT = "<absent>";
 
   private static String v(String s) { return ABSENT.equals(s) ? null : s; }
 
-  /** field, value now → recorded (and changed) by a hold? "<absent>" is a missing field or annotation. */
+  /** field, value now → recorded (and changed) by a pause? "<absent>" is a missing field or annotation. */
   @ParameterizedTest(name = "{0} = {1} -> recorded: {2}")
   @CsvSource({
       "PAUSED_UNTIL,      <absent>,              true",
       "PAUSED_UNTIL,      false,                 true",
       "PAUSED_UNTIL,      2020-01-01T00:00:00Z,  true",   // a deadline: replaced by "true", put back verbatim
-      "PAUSED_UNTIL,      2099-01-01T00:00:00Z,  true",   // even a far one: a hold must not expire (see class doc)
-      "PAUSED_UNTIL,      true,                  false",  // already held indefinitely: not ours to release
+      "PAUSED_UNTIL,      2099-01-01T00:00:00Z,  true",   // even a far one: a pause must not expire (see class doc)
+      "PAUSED_UNTIL,      true,                  false",  // already paused indefinitely: not ours to release
       "PAUSED_UNTIL,      True,                  false",
       "REPLICAS,          3,                     true",
       "REPLICAS,          <absent>,              true",
@@ -40,20 +40,20 @@ class HoldPlanTest {
       "PAUSED_ANNOTATION, true,                  false",
   })
   void recordsOnlyWhatItChanges(Field field, String now, boolean recorded) {
-    List<SavedValue> saved = HoldPlan.toSave(List.of(new Observed("Kind", "ns", "obj", field, v(now))), true, true);
+    List<SavedValue> saved = HostedClusterPausePlan.toSave(List.of(new Observed("Kind", "ns", "obj", field, v(now))), true, true);
 
     if (recorded) {
       assertThat(saved).singleElement().satisfies(s -> {
         assertThat(s.field).isEqualTo(field.path());
         assertThat(s.value).isEqualTo(v(now));
-        assertThat(HoldPlan.fieldOf(s)).isEqualTo(field);
+        assertThat(HostedClusterPausePlan.fieldOf(s)).isEqualTo(field);
       });
     } else {
       assertThat(saved).isEmpty();
     }
   }
 
-  /** quiesce, pauseWorkers → which fields a hold takes (pausedUntil always). */
+  /** quiesce, pauseWorkers → which fields a pause takes (pausedUntil always). */
   @ParameterizedTest(name = "quiesce={0} pauseWorkers={1} -> {2}")
   @CsvSource({
       "true,  true,  HostedCluster NodePool Deployment Cluster AgentMachine AgentCluster",
@@ -70,11 +70,11 @@ class HoldPlanTest {
         new Observed("AgentMachine", "clusters-hc-1", "am", Field.PAUSED_ANNOTATION, null),
         new Observed("AgentCluster", "clusters-hc-1", "ac", Field.PAUSED_ANNOTATION, null));
 
-    List<SavedValue> saved = HoldPlan.toSave(observed, quiesce, pauseWorkers);
+    List<SavedValue> saved = HostedClusterPausePlan.toSave(observed, quiesce, pauseWorkers);
 
     assertThat(saved).extracting(s -> s.kind).containsExactly(kinds.split(" "));
-    assertThat(HoldPlan.releaseOrder(saved)).extracting(s -> s.kind).first().isEqualTo(saved.get(saved.size() - 1).kind);
-    assertThat(HoldPlan.releaseOrder(saved)).extracting(s -> s.kind).last().isEqualTo("HostedCluster");
+    assertThat(HostedClusterPausePlan.releaseOrder(saved)).extracting(s -> s.kind).first().isEqualTo(saved.get(saved.size() - 1).kind);
+    assertThat(HostedClusterPausePlan.releaseOrder(saved)).extracting(s -> s.kind).last().isEqualTo("HostedCluster");
   }
 
   /** saved value, value now (or gone) → what a release does. */
@@ -92,11 +92,11 @@ class HoldPlanTest {
       "PAUSED_ANNOTATION, <absent>,             true,       PUT_BACK",
       "PAUSED_ANNOTATION, false,                true,       PUT_BACK",
   })
-  void releasePutsBackOnlyWhatStillHoldsTheHoldsValue(Field field, String saved, String now, Release expected) {
+  void releasePutsBackOnlyWhatStillHasThePausedValue(Field field, String saved, String now, Release expected) {
     SavedValue v = new SavedValue("Kind", "ns", "obj", field.path(), v(saved));
     boolean exists = !"<gone>".equals(now);
 
-    assertThat(HoldPlan.release(v, exists, exists ? v(now) : null)).isEqualTo(expected);
+    assertThat(HostedClusterPausePlan.release(v, exists, exists ? v(now) : null)).isEqualTo(expected);
   }
 
   /** The merge patch a write sends: null values stay, so an absent field comes back absent. Annotations are not merge-patched. */
@@ -116,6 +116,6 @@ class HoldPlanTest {
   @Test
   void refusesAFieldItDoesNotKnow() {
     SavedValue v = new SavedValue("Deployment", "ns", "d", "spec.template", "x");
-    assertThatThrownBy(() -> HoldPlan.fieldOf(v)).hasMessageContaining("unknown field 'spec.template'");
+    assertThatThrownBy(() -> HostedClusterPausePlan.fieldOf(v)).hasMessageContaining("unknown field 'spec.template'");
   }
 }
