@@ -52,8 +52,7 @@ public class SpokeAgent implements AutoCloseable {
     this.local = Objects.requireNonNull(local, "local");
     Objects.requireNonNull(config, "config");
     // One AgentWork per agent: a config whose work was stopped with an earlier agent gets fresh locks and signal.
-    this.config = config.work().stop().requested() ? config.withWork(io.flotilla.agent.work.AgentWork.create(
-        config.work().shutdownGrace()).withLockWait(config.work().lockWait())) : config;
+    this.config = config.work().stop().requested() ? config.withWork(config.work().renewed()) : config;
     this.s3Factory = Objects.requireNonNull(s3Factory, "s3Factory");
   }
 

@@ -85,8 +85,7 @@ public final class HostedClusterPauseReconciler implements Reconciler<HostedClus
       submit(key, p, () -> executor.release(p));
     }
     // the release writes releasedAt; the next look lets the record go
-    return work.busy(key) ? DeleteControl.<HostedClusterPause>noFinalizerRemoval().rescheduleAfter(RecordWork.BUSY_RECHECK)
-        : DeleteControl.noFinalizerRemoval().rescheduleAfter(java.time.Duration.ZERO.plusMillis(100));
+    return DeleteControl.<HostedClusterPause>noFinalizerRemoval().rescheduleAfter(RecordWork.BUSY_RECHECK);
   }
 
   /** Runs a task; a failed one waits for the record to change (or the agent to restart) before it is tried again. */

@@ -32,6 +32,11 @@ public record AgentWork(StopSignal stop, HostedClusterLocks locks, Duration shut
     return new AgentWork(stop, new HostedClusterLocks(stop, Clock.systemUTC()), shutdownGrace, DEFAULT_LOCK_WAIT);
   }
 
+  /** The same settings with a new stop signal and new locks: for the next agent process (or agent, in tests). */
+  public AgentWork renewed() {
+    return create(shutdownGrace).withLockWait(lockWait);
+  }
+
   /** The same stop signal and locks, another wait bound (tests). */
   public AgentWork withLockWait(Duration wait) {
     return new AgentWork(stop, locks, shutdownGrace, wait);
