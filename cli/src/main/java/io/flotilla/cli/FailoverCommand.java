@@ -43,6 +43,11 @@ final class FailoverCommand implements Callable<Integer> {
   @Option(names = "--wait", description = "Wait for every hosted cluster and print each one's recovery time; exit 1 unless all succeeded.")
   boolean await;
 
+  @Option(names = "--no-resume", description = "Create each hosted cluster paused on the destination (its restore "
+      + "stops at phase Paused) and resume each with 'flotilla restore resume' once CLUSTER is fenced: for a cluster "
+      + "that may still run, partitioned rather than gone (docs/runbooks/failover.md).")
+  boolean noResume;
+
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m",
       description = "With --wait: give up waiting after this long (default 30m); the fail-over itself goes on.")
   String timeout;
@@ -54,6 +59,10 @@ final class FailoverCommand implements Callable<Integer> {
   public Integer call() {
     if (source.equals(destination)) {
       throw new BadInputException("--to is the lost cluster itself; recover onto another management cluster");
+    }
+    if (noResume && await) {
+      throw new BadInputException("--wait waits for recovery, which --no-resume leaves to 'flotilla restore resume' "
+          + "after fencing; drop one (follow the restores with: flotilla restore list " + destination + ")");
     }
     Duration waitFor = BackupRequest.positiveDuration("--timeout", timeout);
     PrintWriter out = spec.commandLine().getOut();
@@ -93,7 +102,7 @@ final class FailoverCommand implements Callable<Integer> {
         }
         String name = "failover-" + source + "-" + hc.name;
         if (migrations.get(name) == null) {
-          migrations.create(name, hc, source, true, destination, FailurePolicy.Manual,
+          migrations.create(name, hc, source, true, destination, !noResume, FailurePolicy.Manual,
               Map.of(HostedClusterMigration.FAILOVER_LABEL, source));
         }
         started.add(name);
@@ -102,7 +111,9 @@ final class FailoverCommand implements Callable<Integer> {
       }
       out.flush();
       if (!await) {
-        out.println("follow them with: flotilla migrate status");
+        out.println(noResume ? "each restore stops Paused on " + destination + " (flotilla restore list " + destination
+            + "); fence " + source + " (docs/runbooks/failover.md), then resume each: flotilla restore resume "
+            + destination + "/<restore>" : "follow them with: flotilla migrate status");
         return unrecoverable.isEmpty() ? 0 : 1;
       }
       return report(migrations, started, unrecoverable, waitFor, out);

@@ -60,7 +60,8 @@ final class HubMigrations {
   }
 
   HostedClusterMigration create(String name, NamespacedName hostedCluster, String source, boolean sourceLost,
-      String destination, HostedClusterMigrationSpec.FailurePolicy failurePolicy, Map<String, String> labels) {
+      String destination, boolean resumeDestination, HostedClusterMigrationSpec.FailurePolicy failurePolicy,
+      Map<String, String> labels) {
     HostedClusterMigration m = new HostedClusterMigration();
     m.setMetadata(new ObjectMetaBuilder().withName(name).withLabels(labels).build());
     HostedClusterMigrationSpec spec = m.getSpec();
@@ -70,6 +71,7 @@ final class HubMigrations {
     spec.source.lost = sourceLost ? Boolean.TRUE : null;
     spec.destination = new HostedClusterMigrationSpec.Destination();
     spec.destination.cluster = destination;
+    spec.destination.resume = resumeDestination ? null : Boolean.FALSE;
     spec.failurePolicy = failurePolicy;
     try {
       return hub.resource(m).create();

@@ -66,7 +66,7 @@ final class MigrateCommand {
         HubMigrations migrations = new HubMigrations(client);
         migrations.requireCluster(source);
         migrations.requireCluster(destination);
-        migrations.create(migration, hc, source, false, destination, failurePolicy, Map.of());
+        migrations.create(migration, hc, source, false, destination, true, failurePolicy, Map.of());
         out.printf("migration %s created: %s from %s to %s (failure policy %s)%n", migration, hc, source, destination,
             failurePolicy);
         if (!await) {

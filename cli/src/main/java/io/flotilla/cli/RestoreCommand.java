@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 @Command(name = "restore", description = {
     "Restore a backup onto a management cluster: a HostedClusterRestore in that cluster's namespace, run by its agent, "
         + "which verifies the stored backup before it creates anything."},
-    subcommands = {RestoreCommand.Create.class, RestoreCommand.ListRestores.class})
+    subcommands = {RestoreCommand.Create.class, RestoreCommand.Resume.class, RestoreCommand.ListRestores.class})
 final class RestoreCommand {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -62,7 +62,12 @@ final class RestoreCommand {
             + "under more than one cluster (names are unique per management cluster only).")
     String sourceCluster;
 
-    @Option(names = "--wait", description = "Wait until the restore ends; exit 1 if it fails.")
+    @Option(names = "--no-resume", description = "Create the hosted cluster paused and stop there (phase Paused): no "
+        + "control plane starts until 'flotilla restore resume'. For a fail-over from a cluster that may still run "
+        + "(partitioned): fence it first (docs/runbooks/failover.md).")
+    boolean noResume;
+
+    @Option(names = "--wait", description = "Wait until the restore ends (or is Paused, with --no-resume); exit 1 if it fails.")
     boolean await;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "20m",
@@ -100,6 +105,9 @@ final class RestoreCommand {
         hcName = hc.name;
       }
       r.getSpec().store = store;
+      if (noResume) {
+        r.getSpec().resume = false;
+      }
       String restore = name != null ? name : hcName + "-restore-" + STAMP.format(Instant.now());
       r.setMetadata(new ObjectMetaBuilder().withName(restore).withNamespace(cluster).build());
       PrintWriter out = spec.commandLine().getOut();
@@ -123,27 +131,92 @@ final class RestoreCommand {
           out.printf("follow it with: flotilla restore list %s%n", cluster);
           return 0;
         }
-        out.flush();
-        HubQueries.Waited<HostedClusterRestore> waited = HubQueries.poll(waitFor,
-            () -> client.resources(HostedClusterRestore.class).inNamespace(cluster).withName(restore).get(),
-            x -> x == null || phase(x) == Phase.Completed || phase(x) == Phase.Failed, x -> { }, "restore " + restore);
-        HostedClusterRestore last = waited.last();
-        if (last == null) {
-          throw new CommandFailedException("restore " + cluster + "/" + restore + " was deleted");
-        }
-        if (!waited.reached()) {
-          throw new CommandFailedException("restore " + cluster + "/" + restore + " is still " + phase(last) + " after "
-              + Ages.of(waitFor) + " (step " + last.getStatus().step + ")");
-        }
-        if (phase(last) == Phase.Failed) {
-          throw new CommandFailedException("restore " + cluster + "/" + restore + " failed: " + failure(last));
-        }
-        HostedClusterRestoreStatus.Verification v = last.getStatus().verification;
-        out.printf("restore %s/%s completed: etcd revision %s, %s keys, matches the backup: %s%n", cluster, restore,
-            v == null ? null : v.etcdRevision, v == null ? null : v.keys, v == null ? null : v.matchesBackup);
-        return 0;
+        return awaitEnd(client, cluster, restore, waitFor, out);
       }
     }
+  }
+
+  @Command(name = "resume", description = {"Start the hosted cluster of a Paused restore (created with --no-resume): "
+      + "its agent serves the snapshot, unpauses the HostedCluster, and the restore continues (etcd restored, "
+      + "NodePools, Available, verified).", "Fence the source first when it may still run (docs/runbooks/failover.md)."})
+  static final class Resume implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CLUSTER/NAME", description = "The Paused restore: its cluster and name.")
+    String restore;
+
+    @Option(names = "--wait", description = "Wait until the restore ends; exit 1 if it fails.")
+    boolean await;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "20m",
+        description = "With --wait: give up waiting after this long (default 20m).")
+    String timeout;
+
+    @Mixin HubOptions hub;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      Duration waitFor = BackupRequest.positiveDuration("--timeout", timeout);
+      String[] parts = restore.split("/", -1);
+      if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+        throw new BadInputException("resume wants CLUSTER/NAME (the restore's cluster and name), not \"" + restore + "\"");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (KubernetesClient client = hub.client()) {
+        var op = client.resources(HostedClusterRestore.class).inNamespace(parts[0]).withName(parts[1]);
+        HostedClusterRestore r = op.get();
+        if (r == null) {
+          throw new BadInputException("no restore " + restore);
+        }
+        if (phase(r) != Phase.Paused) {
+          throw new BadInputException("restore " + restore + " is " + phase(r) + ", not Paused: only a restore created "
+              + "with --no-resume waits to be resumed");
+        }
+        op.edit(x -> {
+          if (x.getMetadata().getAnnotations() == null) {
+            x.getMetadata().setAnnotations(new java.util.HashMap<>());
+          }
+          x.getMetadata().getAnnotations().put(HostedClusterRestore.RESUME_ANNOTATION,
+              "flotilla restore resume at " + Time.format(Instant.now()));
+          return x;
+        });
+        out.printf("restore %s: resume requested%n", restore);
+        if (!await) {
+          out.printf("follow it with: flotilla restore list %s%n", parts[0]);
+          return 0;
+        }
+        return awaitEnd(client, parts[0], parts[1], waitFor, out);
+      }
+    }
+  }
+
+  /** Waits until the restore is Completed, Failed or Paused; prints the outcome, exit 0, or throws. */
+  private static int awaitEnd(KubernetesClient client, String cluster, String restore, Duration waitFor, PrintWriter out) {
+    out.flush();
+    // Paused only counts as an end once the request to resume is not pending (resume waits past it).
+    HubQueries.Waited<HostedClusterRestore> waited = HubQueries.poll(waitFor,
+        () -> client.resources(HostedClusterRestore.class).inNamespace(cluster).withName(restore).get(),
+        x -> x == null || phase(x) == Phase.Completed || phase(x) == Phase.Failed
+            || (phase(x) == Phase.Paused && !x.isResumeRequested()), x -> { }, "restore " + restore);
+    HostedClusterRestore last = waited.last();
+    if (last == null) {
+      throw new CommandFailedException("restore " + cluster + "/" + restore + " was deleted");
+    }
+    if (!waited.reached()) {
+      throw new CommandFailedException("restore " + cluster + "/" + restore + " is still " + phase(last) + " after "
+          + Ages.of(waitFor) + " (step " + last.getStatus().step + ")");
+    }
+    if (phase(last) == Phase.Failed) {
+      throw new CommandFailedException("restore " + cluster + "/" + restore + " failed: " + failure(last));
+    }
+    if (phase(last) == Phase.Paused) {
+      out.printf("restore %s/%s is Paused: its HostedCluster exists, paused, with no control plane. Fence the "
+          + "source, then: flotilla restore resume %s/%s%n", cluster, restore, cluster, restore);
+      return 0;
+    }
+    HostedClusterRestoreStatus.Verification v = last.getStatus().verification;
+    out.printf("restore %s/%s completed: etcd revision %s, %s keys, matches the backup: %s%n", cluster, restore,
+        v == null ? null : v.etcdRevision, v == null ? null : v.keys, v == null ? null : v.matchesBackup);
+    return 0;
   }
 
   @Command(name = "list", description = "List restores: of one management cluster, or of all.")
@@ -185,7 +258,7 @@ final class RestoreCommand {
                   : r.getSpec().backup != null ? r.getSpec().backup.toString() : "latest of " + r.getSpec().hostedCluster,
               phase(r), s == null ? null : s.step, started == null ? null : Ages.of(Duration.between(started, now)) + " ago",
               s == null || s.verification == null ? null : s.verification.matchesBackup,
-              phase(r) == Phase.Failed ? failure(r) : "");
+              phase(r) == Phase.Failed || phase(r) == Phase.Paused ? failure(r) : "");
         }
         out.print(table.render());
         return 0;

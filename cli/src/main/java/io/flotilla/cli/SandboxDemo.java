@@ -145,7 +145,7 @@ final class SandboxDemo {
     HubMigrations migrations = new HubMigrations(fleet.hub());
     String name = hc + "-to-" + destination;
     migrations.create(name, new io.flotilla.api.common.NamespacedName(Fleet.HOSTED_CLUSTER_NAMESPACE, hc), source, false,
-        destination, io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy.Manual, java.util.Map.of());
+        destination, true, io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec.FailurePolicy.Manual, java.util.Map.of());
     detail("migration " + name + " created on the hub; the hub drives " + source + "'s and " + destination + "'s agents");
     HubQueries.Waited<HostedClusterMigration> waited = migrations.follow(name, MIGRATION_TIMEOUT,
         line -> detail("  " + line));

@@ -165,6 +165,56 @@ class HostedClusterRestoreTest {
         .as("nothing created on the destination").isNull();
   }
 
+  @Test
+  void withResumeFalseTheHostedClusterWaitsPausedWithNoControlPlaneUntilResumed() throws Exception {
+    HostedClusterBackup backup = awaitBackup(backup("mc-2", "hc-4"));
+    HostedClusterRestore created = restore("mc-1", r -> {
+      r.getSpec().backup = new NamespacedName("mc-2", backup.getMetadata().getName());
+      r.getSpec().resume = false;
+    });
+    var op = fleet.hub().resources(HostedClusterRestore.class).inNamespace("mc-1")
+        .withName(created.getMetadata().getName());
+    await().atMost(Duration.ofSeconds(120)).until(() -> op.get().getStatus() != null
+        && (op.get().getStatus().phase == Phase.Paused || op.get().getStatus().phase == Phase.Failed));
+    HostedClusterRestore paused = op.get();
+    assertThat(paused.getStatus().phase).as(String.valueOf(paused.getStatus().conditions)).isEqualTo(Phase.Paused);
+    assertThat(Conditions.find(paused.getStatus().conditions, HostedClusterRestore.CONDITION_COMPLETED).orElseThrow()
+        .getMessage()).contains("flotilla restore resume mc-1/" + created.getMetadata().getName());
+
+    // Paused in HyperShift's sense: the HostedCluster exists, but no control plane, no etcd, no NodePools.
+    var spoke = fleet.spokeClient("mc-1");
+    HostedCluster hc = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-4").get();
+    assertThat(hc.getSpec().pausedUntil).isEqualTo("true");
+    assertThat(hc.getMetadata().getAnnotations()).containsEntry(HostedClusterRestore.RESTORED_BY_ANNOTATION,
+        "mc-1/" + created.getMetadata().getName());
+    assertThat(fleet.simulator("mc-1").etcdFor(NS, "hc-4")).as("no etcd started while paused").isEmpty();
+    assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.HostedControlPlane.class)
+        .inNamespace(HostedCluster.controlPlaneNamespace(NS, "hc-4")).list().getItems()).isEmpty();
+    assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.NodePool.class).inNamespace(NS).list().getItems())
+        .noneMatch(np -> "hc-4".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
+    // Its snapshot URL serves nothing until resumed.
+    String url = hc.getSpec().etcd.managed.storage.restoreSnapshotURL.get(0);
+    assertThat(trustingRelayCa().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+
+    op.edit(r -> {
+      r.getMetadata().getAnnotations().put(HostedClusterRestore.RESUME_ANNOTATION, "test, source fenced");
+      return r;
+    });
+    await().atMost(Duration.ofSeconds(120)).until(() -> op.get().getStatus().phase == Phase.Completed
+        || op.get().getStatus().phase == Phase.Failed);
+    HostedClusterRestore done = op.get();
+    assertThat(done.getStatus().phase).as(String.valueOf(done.getStatus().conditions)).isEqualTo(Phase.Completed);
+    assertThat(done.getStatus().resumedAt).isNotNull();
+    assertThat(done.getStatus().verification.matchesBackup).isTrue();
+    assertThat(done.getStatus().verification.keys).isEqualTo(backup.getStatus().snapshot.keys);
+    HostedCluster resumed = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-4").get();
+    assertThat(resumed.getSpec().pausedUntil).isNull();
+    assertThat(Conditions.isTrue(resumed.getStatus().conditions, HostedCluster.AVAILABLE)).isTrue();
+    assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.NodePool.class).inNamespace(NS).list().getItems())
+        .anyMatch(np -> "hc-4".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
+  }
+
   // ---- helpers
 
   private HostedClusterBackup backup(String cluster, String hc) {

@@ -21,8 +21,9 @@ import java.util.Objects;
 
 /**
  * The agent's HostedClusterRestore reconciler: runs new restores onto this cluster (long: handed to {@link RecordWork}),
- * and fails one an earlier agent process left InProgress, whose snapshot URL went with that process. No finalizer: a
- * restore leaves nothing in the bucket to clean up.
+ * resumes a Paused one (spec.resume: false) when asked, and fails one an earlier agent process left InProgress, whose
+ * snapshot URL went with that process. A Paused restore survives a restart: nothing runs, and the URL it will serve is
+ * in its HostedCluster's spec. No finalizer: a restore leaves nothing in the bucket to clean up.
  */
 public final class HostedClusterRestoreReconciler implements Reconciler<HostedClusterRestore>, AutoCloseable {
   public static final String NAME = "hostedclusterrestore";
@@ -61,6 +62,8 @@ public final class HostedClusterRestoreReconciler implements Reconciler<HostedCl
     if (r.getMetadata().getDeletionTimestamp() == null && !work.busy(key)) {
       if (phase == null || phase == Phase.New) {
         work.submit(key, () -> executor.execute(r));
+      } else if (phase == Phase.Paused && r.isResumeRequested()) {
+        work.submit(key, () -> executor.resume(r));
       } else if (phase == Phase.InProgress) {
         work.submit(key, () -> executor.fail(r, BackupFailure.AGENT_RESTARTED, "The agent restarted during the "
             + "restore; its snapshot URL is gone. Delete the partially restored HostedCluster and restore again"));

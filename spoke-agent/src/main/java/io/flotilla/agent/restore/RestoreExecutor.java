@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.agent.backup.BackupFailure;
 import io.flotilla.agent.backup.EtcdAccess;
 import io.flotilla.agent.backup.StoreConnector;
@@ -55,6 +57,10 @@ import java.util.concurrent.TimeUnit;
  * HostedCluster, created with {@code restoreSnapshotURL} already set (the field is immutable), pointing at this
  * agent's {@link SnapshotRelay} → wait for {@code EtcdSnapshotRestored} → NodePools → wait for Available → compare the
  * restored etcd's revision and key count with the backup's.
+ *
+ * <p>With {@code spec.resume: false} the HostedCluster is created paused and the restore stops there (phase Paused):
+ * HyperShift starts no control plane for a paused HostedCluster, so a fail-over from a partitioned cluster does not
+ * bring up a second live one before the source is fenced. {@link #resume} continues from the wait for etcd-init.
  */
 public final class RestoreExecutor {
   private static final Logger log = LoggerFactory.getLogger(RestoreExecutor.class);
@@ -101,29 +107,85 @@ public final class RestoreExecutor {
           "Restore is running", restore.getMetadata().getGeneration(), started);
     });
     records.event(restore, "Normal", "RestoreStarted", "Restoring onto this cluster");
+    attempt(restore, () -> run(restore));
+  }
+
+  /**
+   * Continues a restore that created its HostedCluster paused (spec.resume: false), once asked
+   * ({@value HostedClusterRestore#RESUME_ANNOTATION}): the same backup, verified again, served at the URL already in
+   * the HostedCluster's spec; then unpause and the rest of the restore.
+   */
+  public void resume(HostedClusterRestore restore) {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    Instant now = clock.instant();
+    records.updateStatus(ns, name, s -> {
+      s.phase = Phase.InProgress;
+      s.step = "Resuming";
+      s.resumedAt = Time.format(now);
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.FALSE, "InProgress",
+          "Resuming the HostedCluster created paused", restore.getMetadata().getGeneration(), now);
+    });
+    records.event(restore, "Normal", "RestoreResumed", "Resuming the paused HostedCluster (request: "
+        + restore.getMetadata().getAnnotations().get(HostedClusterRestore.RESUME_ANNOTATION) + ")");
+    attempt(restore, () -> resumeRun(restore));
+  }
+
+  /** What a run ends in: the verification of a completed restore, or the HostedCluster it left paused. */
+  private record Outcome(HostedClusterRestoreStatus.Verification verification, NamespacedName paused) {}
+
+  @FunctionalInterface
+  private interface Run {
+    Outcome run() throws BackupFailure;
+  }
+
+  private void attempt(HostedClusterRestore restore, Run run) {
     try {
-      HostedClusterRestoreStatus.Verification v = run(restore);
-      Instant done = clock.instant();
-      records.updateStatus(ns, name, s -> {
-        s.phase = Phase.Completed;
-        s.completedAt = Time.format(done);
-        s.step = "Done";
-        s.verification = v;
-        Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE, "RestoreCompleted",
-            "etcd restored; at the backup's revision " + v.atRevision + " it holds " + v.keys + " keys"
-                + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
-                + " (now at revision " + v.etcdRevision + "); matches the backup: " + v.matchesBackup,
-            restore.getMetadata().getGeneration(), done);
-      });
-      records.event(restore, "Normal", "RestoreCompleted", "Restored; at the backup's revision " + v.atRevision + ": "
-          + v.keys + " keys" + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
-          + "; matches backup " + v.matchesBackup);
+      Outcome outcome = run.run();
+      if (outcome.paused() != null) {
+        paused(restore, outcome.paused());
+      } else {
+        completed(restore, outcome.verification());
+      }
     } catch (BackupFailure f) {
       fail(restore, f.reason(), f.getMessage());
     } catch (RuntimeException e) {
-      log.warn("restore {}/{} failed unexpectedly", ns, name, e);
+      log.warn("restore {}/{} failed unexpectedly", restore.getMetadata().getNamespace(),
+          restore.getMetadata().getName(), e);
       fail(restore, "InternalError", e.getClass().getSimpleName() + ": " + StoreConnector.firstLine(e.getMessage()));
     }
+  }
+
+  private void completed(HostedClusterRestore restore, HostedClusterRestoreStatus.Verification v) {
+    Instant done = clock.instant();
+    records.updateStatus(restore.getMetadata().getNamespace(), restore.getMetadata().getName(), s -> {
+      s.phase = Phase.Completed;
+      s.completedAt = Time.format(done);
+      s.step = "Done";
+      s.verification = v;
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE, "RestoreCompleted",
+          "etcd restored; at the backup's revision " + v.atRevision + " it holds " + v.keys + " keys"
+              + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
+              + " (now at revision " + v.etcdRevision + "); matches the backup: " + v.matchesBackup,
+          restore.getMetadata().getGeneration(), done);
+    });
+    records.event(restore, "Normal", "RestoreCompleted", "Restored; at the backup's revision " + v.atRevision + ": "
+        + v.keys + " keys" + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
+        + "; matches backup " + v.matchesBackup);
+  }
+
+  private void paused(HostedClusterRestore restore, NamespacedName hc) {
+    Instant now = clock.instant();
+    String ref = restore.getMetadata().getNamespace() + "/" + restore.getMetadata().getName();
+    String message = "HostedCluster " + hc + " was created paused (spec.resume: false): HyperShift starts no control "
+        + "plane for it. Fence the source first (docs/runbooks/failover.md), then resume: flotilla restore resume " + ref;
+    records.updateStatus(restore.getMetadata().getNamespace(), restore.getMetadata().getName(), s -> {
+      s.phase = Phase.Paused;
+      s.step = "Paused";
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.FALSE, "Paused", message,
+          restore.getMetadata().getGeneration(), now);
+    });
+    records.event(restore, "Normal", "RestorePaused", message);
   }
 
   void fail(HostedClusterRestore restore, String reason, String message) {
@@ -140,17 +202,25 @@ public final class RestoreExecutor {
     records.event(restore, "Warning", "RestoreFailed", reason + ": " + message);
   }
 
-  private HostedClusterRestoreStatus.Verification run(HostedClusterRestore restore) throws BackupFailure {
-    String ns = restore.getMetadata().getNamespace();
-    String name = restore.getMetadata().getName();
+  /** A backup found in the bucket and verified against its manifest; nothing is created before this exists. */
+  private record Verified(BackupManifest manifest, String folder, SnapshotReader reader, ResourceArchive resources,
+      GenericKubernetesResource hostedCluster) {
+    NamespacedName hostedClusterRef() {
+      return new NamespacedName(hostedCluster.getMetadata().getNamespace(), hostedCluster.getMetadata().getName());
+    }
+
+    SnapshotRelay.Content snapshot() {
+      return out -> reader.read(folder + manifest.snapshot().object(), BackupLayout.SNAPSHOT_ROLE,
+          manifest.snapshot().figures(), out);
+    }
+  }
+
+  private Outcome run(HostedClusterRestore restore) throws BackupFailure {
     HostedClusterRestoreSpec spec = restore.getSpec();
     if (spec.store == null || spec.store.isBlank()) {
       throw new BackupFailure(BackupFailure.INVALID_SPEC, "spec.store names no BackupStore");
     }
-    if (relay == null) {
-      throw new BackupFailure("RelayNotConfigured", "this agent has no snapshot relay configured, so etcd-init cannot"
-          + " download the snapshot; start the agent with a relay certificate");
-    }
+    requireRelay();
     try (StoreConnector.Connection store = stores.connect(spec.store)) {
       // ---- resolve in the bucket
       BackupLocator locator = new BackupLocator(store.catalog(), store.spec().prefix);
@@ -166,57 +236,96 @@ public final class RestoreExecutor {
       } catch (BackupLocator.AmbiguousSource e) {
         throw new BackupFailure(BackupFailure.AMBIGUOUS_SOURCE, e.getMessage() + "; nothing was created");
       } catch (IOException | SdkException e) {
-        throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot list backups in bucket " + store.spec().bucket
-            + ": " + StoreConnector.firstLine(e.getMessage()));
+        throw storeUnreachable(store, e);
       }
       BackupLocator.Found backup = found.orElseThrow(() -> new BackupFailure("BackupNotFound", spec.backup != null
           ? "no committed backup " + spec.backup.name + " of cluster " + spec.backup.namespace + " in store " + spec.store
           : "no committed backup of " + spec.hostedCluster + (spec.sourceCluster == null ? "" : " taken on "
               + spec.sourceCluster) + " in store " + spec.store));
-      BackupManifest manifest = backup.manifest();
-      String folder = backup.ref().folder();
-      records.updateStatus(ns, name, s -> {
-        s.step = "Verifying";
-        s.source = new HostedClusterRestoreStatus.Source();
-        s.source.store = spec.store;
-        s.source.keyPrefix = folder;
-        s.source.backup = manifest.backup();
-        s.source.cluster = manifest.cluster();
-        s.source.etcdRevision = manifest.snapshot().etcdRevision();
-        s.source.keys = manifest.snapshot().keys();
-      });
-
-      // ---- verify everything before creating anything
-      BackupEncryption encryption;
-      try {
-        encryption = BackupEncryption.forReading(manifest, store.kek());
-      } catch (WrongKeyException e) {
-        throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
-      }
-      Codec codec = Codec.fromManifestName(manifest.codec());
-      SnapshotReader reader = new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption);
-      ResourceArchive resources;
-      try {
-        reader.read(folder + manifest.snapshot().object(), BackupLayout.SNAPSHOT_ROLE, manifest.snapshot().figures(),
-            OutputStream.nullOutputStream());
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        reader.read(folder + manifest.resources().object(), BackupLayout.RESOURCES_ROLE, manifest.resources().figures(), tar);
-        resources = ResourceArchive.read(tar.toByteArray(), local.getKubernetesSerialization());
-      } catch (IntegrityException e) {
-        throw new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " does not match its manifest: "
-            + e.getMessage());
-      } catch (IOException | SdkException e) {
-        throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read backup " + manifest.backup() + ": "
-            + StoreConnector.firstLine(e.getMessage()));
-      }
-      GenericKubernetesResource hcObject = resources.ofKind("HostedCluster").stream().findFirst()
-          .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
-      String hcNs = hcObject.getMetadata().getNamespace();
-      String hcName = hcObject.getMetadata().getName();
-      try (HostedClusterLocks.Lock lock = lock(restore, new NamespacedName(hcNs, hcName))) {
-        return restoreLocked(restore, store, manifest, folder, reader, resources, hcObject, hcNs, hcName);
+      Verified verified = verify(restore, store, spec.store, backup);
+      try (HostedClusterLocks.Lock lock = lock(restore, verified.hostedClusterRef())) {
+        return restoreLocked(restore, verified, !Boolean.FALSE.equals(spec.resume));
       }
     }
+  }
+
+  private Outcome resumeRun(HostedClusterRestore restore) throws BackupFailure {
+    HostedClusterRestoreStatus.Source source = restore.getStatus() == null ? null : restore.getStatus().source;
+    if (source == null || source.store == null || source.cluster == null || source.backup == null) {
+      throw new BackupFailure(BackupFailure.INVALID_SPEC, "the paused restore recorded no source backup to resume from");
+    }
+    requireRelay();
+    try (StoreConnector.Connection store = stores.connect(source.store)) {
+      Optional<BackupLocator.Found> found;
+      try {
+        // the backup the restore paused with, not a newer one: the HostedCluster's objects came from it
+        found = new BackupLocator(store.catalog(), store.spec().prefix).byName(source.cluster, source.backup);
+      } catch (IOException | SdkException e) {
+        throw storeUnreachable(store, e);
+      }
+      BackupLocator.Found backup = found.filter(f -> f.ref().folder().equals(source.keyPrefix))
+          .orElseThrow(() -> new BackupFailure("BackupNotFound", "backup " + source.backup + " of cluster "
+              + source.cluster + " is no longer at " + source.keyPrefix + " in store " + source.store
+              + "; the paused HostedCluster cannot be restored from it"));
+      Verified verified = verify(restore, store, source.store, backup);
+      try (HostedClusterLocks.Lock lock = lock(restore, verified.hostedClusterRef())) {
+        return resumeLocked(restore, verified);
+      }
+    }
+  }
+
+  private void requireRelay() throws BackupFailure {
+    if (relay == null) {
+      throw new BackupFailure("RelayNotConfigured", "this agent has no snapshot relay configured, so etcd-init cannot"
+          + " download the snapshot; start the agent with a relay certificate");
+    }
+  }
+
+  private static BackupFailure storeUnreachable(StoreConnector.Connection store, Exception e) {
+    return new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot list backups in bucket " + store.spec().bucket
+        + ": " + StoreConnector.firstLine(e.getMessage()));
+  }
+
+  /** Reads the whole backup against its manifest (checksums, key) and records where it came from. */
+  private Verified verify(HostedClusterRestore restore, StoreConnector.Connection store, String storeName,
+      BackupLocator.Found backup) throws BackupFailure {
+    BackupManifest manifest = backup.manifest();
+    String folder = backup.ref().folder();
+    records.updateStatus(restore.getMetadata().getNamespace(), restore.getMetadata().getName(), s -> {
+      s.step = "Verifying";
+      s.source = new HostedClusterRestoreStatus.Source();
+      s.source.store = storeName;
+      s.source.keyPrefix = folder;
+      s.source.backup = manifest.backup();
+      s.source.cluster = manifest.cluster();
+      s.source.etcdRevision = manifest.snapshot().etcdRevision();
+      s.source.keys = manifest.snapshot().keys();
+    });
+    BackupEncryption encryption;
+    try {
+      encryption = BackupEncryption.forReading(manifest, store.kek());
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    }
+    Codec codec = Codec.fromManifestName(manifest.codec());
+    SnapshotReader reader = new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption);
+    ResourceArchive resources;
+    try {
+      reader.read(folder + manifest.snapshot().object(), BackupLayout.SNAPSHOT_ROLE, manifest.snapshot().figures(),
+          OutputStream.nullOutputStream());
+      ByteArrayOutputStream tar = new ByteArrayOutputStream();
+      reader.read(folder + manifest.resources().object(), BackupLayout.RESOURCES_ROLE, manifest.resources().figures(), tar);
+      resources = ResourceArchive.read(tar.toByteArray(), local.getKubernetesSerialization());
+    } catch (IntegrityException e) {
+      throw new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " does not match its manifest: "
+          + e.getMessage());
+    } catch (IOException | SdkException e) {
+      throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read backup " + manifest.backup() + ": "
+          + StoreConnector.firstLine(e.getMessage()));
+    }
+    GenericKubernetesResource hcObject = resources.ofKind("HostedCluster").stream().findFirst()
+        .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
+    return new Verified(manifest, folder, reader, resources, hcObject);
   }
 
   private HostedClusterLocks.Lock lock(HostedClusterRestore restore, NamespacedName hc) throws BackupFailure {
@@ -229,60 +338,105 @@ public final class RestoreExecutor {
     }
   }
 
-  private HostedClusterRestoreStatus.Verification restoreLocked(HostedClusterRestore restore,
-      StoreConnector.Connection store, BackupManifest manifest, String folder, SnapshotReader reader,
-      ResourceArchive resources, GenericKubernetesResource hcObject, String hcNs, String hcName) throws BackupFailure {
+  private Outcome restoreLocked(HostedClusterRestore restore, Verified backup, boolean resume) throws BackupFailure {
     String ns = restore.getMetadata().getNamespace();
     String name = restore.getMetadata().getName();
-    {
-      if (local.resources(HostedCluster.class).inNamespace(hcNs).withName(hcName).get() != null) {
-        throw new BackupFailure("HostedClusterExists", "HostedCluster " + hcNs + "/" + hcName + " already exists on this"
-            + " cluster; restoreSnapshotURL can only be set when it is created");
-      }
+    NamespacedName hcRef = backup.hostedClusterRef();
+    if (local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name).get() != null) {
+      throw new BackupFailure("HostedClusterExists", "HostedCluster " + hcRef + " already exists on this"
+          + " cluster; restoreSnapshotURL can only be set when it is created");
+    }
 
-      // ---- create: namespaces, secrets, workers' objects, then the HostedCluster with the relay URL
-      records.updateStatus(ns, name, s -> s.step = "Creating");
-      String cpNs = HostedCluster.controlPlaneNamespace(hcNs, hcName);
-      SnapshotRelay.Grant grant = relay.grant(out -> reader.read(folder + manifest.snapshot().object(),
-          BackupLayout.SNAPSHOT_ROLE, manifest.snapshot().figures(), out), URL_LIFETIME);
-      try {
-        for (String namespace : namespacesOf(resources, hcNs, cpNs)) {
-          local.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-              .createOr(NonDeletingOperation::update);
-        }
-        for (String kind : BEFORE_HOSTED_CLUSTER) {
-          for (GenericKubernetesResource o : resources.ofKind(kind)) {
-            apply(o);
-          }
-        }
-        GenericKubernetesResource hc = withRestoreUrl(stripPause(hcObject), grant.url().toString());
-        hc.getMetadata().setAnnotations(merged(merged(hc.getMetadata().getAnnotations(), RESTORED_FROM_BACKUP, "true"),
-            HostedClusterRestore.RESTORED_BY_ANNOTATION, ns + "/" + name));
-        apply(hc);
-
-        // ---- wait for etcd-init (simulated or real) to restore, then the rest
-        records.updateStatus(ns, name, s -> s.step = "Restoring");
-        awaitCondition(hcNs, hcName, HostedCluster.ETCD_SNAPSHOT_RESTORED, "EtcdRestoreFailed");
-        for (String kind : List.of("NodePool", "AgentMachine", "Machine")) {
-          for (GenericKubernetesResource o : resources.ofKind(kind)) {
-            apply("NodePool".equals(kind) ? stripPause(o) : o);
-          }
-        }
-        records.updateStatus(ns, name, s -> s.step = "WaitingForAvailable");
-        awaitCondition(hcNs, hcName, HostedCluster.AVAILABLE, "NotAvailable");
-      } finally {
-        relay.revoke(grant);
+    // ---- create: namespaces, secrets, workers' objects, then the HostedCluster with the relay URL
+    records.updateStatus(ns, name, s -> s.step = "Creating");
+    String cpNs = HostedCluster.controlPlaneNamespace(hcRef.namespace, hcRef.name);
+    // Paused, the URL goes into the immutable spec now and serves only once resumed (SnapshotRelay#issue).
+    SnapshotRelay.Grant grant = resume ? relay.grant(backup.snapshot(), URL_LIFETIME) : relay.issue();
+    try {
+      for (String namespace : namespacesOf(backup.resources(), hcRef.namespace, cpNs)) {
+        local.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+            .createOr(NonDeletingOperation::update);
       }
-
-      // ---- compare the restored etcd with the backup
-      records.updateStatus(ns, name, s -> s.step = "VerifyingEtcd");
-      try (Client client = etcd.client(local, cpNs)) {
-        return verifyAtBackupRevision(client, etcd.endpoint(local, cpNs), manifest.snapshot(),
-            ns + "/" + name + " (" + hcNs + "/" + hcName + " from " + manifest.backup() + ")");
-      } catch (IOException e) {
-        throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "cannot compare the restored etcd with the backup at "
-            + "its revision (unreachable, or compacted past it): " + StoreConnector.firstLine(e.getMessage()));
+      for (String kind : BEFORE_HOSTED_CLUSTER) {
+        for (GenericKubernetesResource o : backup.resources().ofKind(kind)) {
+          apply(o);
+        }
       }
+      GenericKubernetesResource hc = withRestoreUrl(stripPause(backup.hostedCluster()), grant.url().toString());
+      if (!resume) {
+        paused(hc);
+      }
+      hc.getMetadata().setAnnotations(merged(merged(hc.getMetadata().getAnnotations(), RESTORED_FROM_BACKUP, "true"),
+          HostedClusterRestore.RESTORED_BY_ANNOTATION, ns + "/" + name));
+      apply(hc);
+      if (!resume) {
+        return new Outcome(null, hcRef);
+      }
+      awaitRestoredAndAvailable(restore, backup, hcRef);
+    } finally {
+      relay.revoke(grant);
+    }
+    return new Outcome(verifyEtcd(restore, backup, hcRef), null);
+  }
+
+  private Outcome resumeLocked(HostedClusterRestore restore, Verified backup) throws BackupFailure {
+    String ref = restore.getMetadata().getNamespace() + "/" + restore.getMetadata().getName();
+    NamespacedName hcRef = backup.hostedClusterRef();
+    HostedCluster hc = local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name).get();
+    if (hc == null) {
+      throw new BackupFailure("HostedClusterGone", "HostedCluster " + hcRef + " was deleted while the restore was "
+          + "paused; nothing to resume. Restore again");
+    }
+    Map<String, String> annotations = hc.getMetadata().getAnnotations();
+    if (annotations == null || !ref.equals(annotations.get(HostedClusterRestore.RESTORED_BY_ANNOTATION))) {
+      throw new BackupFailure("HostedClusterExists", "HostedCluster " + hcRef + " was not created by restore " + ref
+          + "; nothing was changed");
+    }
+    List<String> urls = hc.getSpec() == null || hc.getSpec().etcd == null || hc.getSpec().etcd.managed == null
+        || hc.getSpec().etcd.managed.storage == null ? null : hc.getSpec().etcd.managed.storage.restoreSnapshotURL;
+    SnapshotRelay.Grant grant = (urls == null || urls.size() != 1 ? Optional.<SnapshotRelay.Grant>empty()
+        : relay.ofUrl(urls.get(0))).orElseThrow(() -> new BackupFailure("RelayChanged", "HostedCluster " + hcRef
+            + "'s restoreSnapshotURL is not served by this agent's snapshot relay (its address changed since the "
+            + "restore paused); the URL cannot change, so delete the HostedCluster and restore again"));
+    relay.serve(grant, backup.snapshot(), URL_LIFETIME);
+    try {
+      local.resources(HostedCluster.class).inNamespace(hcRef.namespace).withName(hcRef.name)
+          .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"pausedUntil\":null}}");
+      awaitRestoredAndAvailable(restore, backup, hcRef);
+    } finally {
+      relay.revoke(grant);
+    }
+    return new Outcome(verifyEtcd(restore, backup, hcRef), null);
+  }
+
+  /** etcd-init restores (simulated or real), then the NodePools and machines, then Available. */
+  private void awaitRestoredAndAvailable(HostedClusterRestore restore, Verified backup, NamespacedName hcRef)
+      throws BackupFailure {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    records.updateStatus(ns, name, s -> s.step = "Restoring");
+    awaitCondition(hcRef.namespace, hcRef.name, HostedCluster.ETCD_SNAPSHOT_RESTORED, "EtcdRestoreFailed");
+    for (String kind : List.of("NodePool", "AgentMachine", "Machine")) {
+      for (GenericKubernetesResource o : backup.resources().ofKind(kind)) {
+        apply("NodePool".equals(kind) ? stripPause(o) : o);
+      }
+    }
+    records.updateStatus(ns, name, s -> s.step = "WaitingForAvailable");
+    awaitCondition(hcRef.namespace, hcRef.name, HostedCluster.AVAILABLE, "NotAvailable");
+  }
+
+  private HostedClusterRestoreStatus.Verification verifyEtcd(HostedClusterRestore restore, Verified backup,
+      NamespacedName hcRef) throws BackupFailure {
+    String ns = restore.getMetadata().getNamespace();
+    String name = restore.getMetadata().getName();
+    String cpNs = HostedCluster.controlPlaneNamespace(hcRef.namespace, hcRef.name);
+    records.updateStatus(ns, name, s -> s.step = "VerifyingEtcd");
+    try (Client client = etcd.client(local, cpNs)) {
+      return verifyAtBackupRevision(client, etcd.endpoint(local, cpNs), backup.manifest().snapshot(),
+          ns + "/" + name + " (" + hcRef + " from " + backup.manifest().backup() + ")");
+    } catch (IOException e) {
+      throw new BackupFailure(BackupFailure.ETCD_UNREACHABLE, "cannot compare the restored etcd with the backup at "
+          + "its revision (unreachable, or compacted past it): " + StoreConnector.firstLine(e.getMessage()));
     }
   }
 
@@ -392,6 +546,14 @@ public final class RestoreExecutor {
     if (spec instanceof Map<?, ?> m) {
       ((Map<String, Object>) m).remove("pausedUntil");
     }
+    return o;
+  }
+
+  /** spec.resume: false: paused until the field is removed (docs/hypershift-facts.md §1.3), so no control plane starts. */
+  @SuppressWarnings("unchecked")
+  static GenericKubernetesResource paused(GenericKubernetesResource o) {
+    ((Map<String, Object>) o.getAdditionalProperties().computeIfAbsent("spec",
+        k -> new java.util.LinkedHashMap<String, Object>())).put("pausedUntil", "true");
     return o;
   }
 

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,11 +81,34 @@ public final class SnapshotRelay implements AutoCloseable {
   }
 
   public Grant grant(Content content, Duration ttl) {
+    Grant grant = issue();
+    serve(grant, content, ttl);
+    return grant;
+  }
+
+  /**
+   * A new URL that serves nothing yet. A restore created paused (spec.resume: false) puts it into the HostedCluster,
+   * whose restoreSnapshotURL cannot change later, and {@link #serve}s it only when resumed.
+   */
+  public Grant issue() {
     byte[] bytes = new byte[32];
     random.nextBytes(bytes);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    grants.put(token, new Entry(content, clock.instant().plus(ttl), new AtomicInteger()));
     return new Grant(token, URI.create(base + PATH + token));
+  }
+
+  /** Serves {@code content} at the grant's URL for {@code ttl} from now. */
+  public void serve(Grant grant, Content content, Duration ttl) {
+    grants.put(grant.token(), new Entry(content, clock.instant().plus(ttl), new AtomicInteger()));
+  }
+
+  /** The grant behind a URL this relay issued, if it is one: the URL read back from a HostedCluster's spec. */
+  public Optional<Grant> ofUrl(String url) {
+    String prefix = base + PATH;
+    if (url == null || !url.startsWith(prefix) || url.length() == prefix.length() || url.indexOf('/', prefix.length()) >= 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new Grant(url.substring(prefix.length()), URI.create(url)));
   }
 
   public void revoke(Grant grant) {

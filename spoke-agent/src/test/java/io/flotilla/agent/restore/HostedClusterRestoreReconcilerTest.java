@@ -101,4 +101,26 @@ class HostedClusterRestoreReconcilerTest {
     assertThat(reason(r)).isEqualTo("RelayNotConfigured");
     assertThat(spoke.namespaces().list().getItems()).as("nothing created on the cluster").isEmpty();
   }
+
+  @Test
+  void aPausedRestoreWaitsAcrossAgentRestartsAndIsTakenUpOnlyWhenAskedToResume() {
+    HostedClusterRestore paused = create(Phase.Paused);
+    reconciler.reconcile(paused, null);
+    String version = current().getMetadata().getResourceVersion();
+    assertThat(current().getStatus().phase).as("not failed like an interrupted restore").isEqualTo(Phase.Paused);
+    assertThat(current().getMetadata().getResourceVersion()).isEqualTo(version);
+
+    hub.resources(HostedClusterRestore.class).inNamespace(CLUSTER).withName("r1").edit(r -> {
+      r.getMetadata().setAnnotations(Map.of(HostedClusterRestore.RESUME_ANNOTATION, "operator, source fenced"));
+      return r;
+    });
+    reconciler.reconcile(current(), null);
+    HostedClusterRestore r = current();
+    // taken up: this fixture's record names no source backup, so the resume fails at once, saying why, and changes
+    // nothing on the cluster
+    assertThat(r.getStatus().phase).isEqualTo(Phase.Failed);
+    assertThat(reason(r)).isEqualTo(BackupFailure.INVALID_SPEC);
+    assertThat(r.getStatus().resumedAt).isNotNull();
+    assertThat(spoke.namespaces().list().getItems()).isEmpty();
+  }
 }

@@ -48,5 +48,7 @@ public class HostedClusterMigrationSpec {
   public static class Destination {
     @Required @Pattern(Validation.DNS1123_SUBDOMAIN)
     public String cluster;
+    @JsonPropertyDescription("false: the destination's restore creates the hosted cluster paused and waits (restore phase Paused) for flotilla restore resume, so a fail-over from a cluster that may still run (partitioned) starts no second live control plane before the source is fenced (docs/runbooks/failover.md). Default true.")
+    public Boolean resume;
   }
 }

@@ -21,6 +21,19 @@ public class HostedClusterRestore extends CustomResource<HostedClusterRestoreSpe
   public static final String CONDITION_COMPLETED = "Completed";
   /** On a HostedCluster a restore created: the restore record, namespace/name on the hub. */
   public static final String RESTORED_BY_ANNOTATION = "dr.flotilla.io/restored-by";
+  /**
+   * On a Paused restore (spec.resume: false): the request to start its hosted cluster, set once the source is fenced
+   * (docs/runbooks/failover.md). The value is free text for the audit trail (who, when).
+   */
+  public static final String RESUME_ANNOTATION = "dr.flotilla.io/resume-requested";
+  /** Whether the restore carries a request to resume ({@link #RESUME_ANNOTATION}); meaningful when Paused. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean isResumeRequested() {
+    java.util.Map<String, String> a = getMetadata().getAnnotations();
+    String request = a == null ? null : a.get(RESUME_ANNOTATION);
+    return request != null && !request.isBlank();
+  }
+
   @Override
   protected HostedClusterRestoreSpec initSpec() { return new HostedClusterRestoreSpec(); }
 

@@ -29,6 +29,6 @@ public class HostedClusterRestoreSpec {
   @JsonPropertyDescription("BackupStore holding the backup. The agent finds the backup in the bucket, so a backup taken on another cluster restores here without reading that cluster's namespace.")
   public String store;
 
-  @JsonPropertyDescription("Resume reconciliation of the restored HostedCluster once verified (default true).")
+  @JsonPropertyDescription("false: create the HostedCluster paused (spec.pausedUntil \"true\") and stop there (phase Paused), so no control plane starts until the source is fenced; then annotate the restore dr.flotilla.io/resume-requested (flotilla restore resume) and the restore continues: etcd restored, NodePools, Available, verified. Default true.")
   public Boolean resume;
 }

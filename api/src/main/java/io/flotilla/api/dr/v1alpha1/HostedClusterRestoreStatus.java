@@ -15,12 +15,19 @@ public class HostedClusterRestoreStatus {
   public String completedAt;
   @JsonPropertyDescription("The backup this restore used, as found in the bucket.")
   public Source source;
-  @JsonPropertyDescription("Current step: Resolving, Verifying, Creating, Restoring, WaitingForAvailable, Verifying etcd, Done, Failed.")
+  @JsonPropertyDescription("Current step: Resolving, Verifying, Creating, Paused, Resuming, Restoring, WaitingForAvailable, VerifyingEtcd, Done, Failed.")
   public String step;
   public Verification verification;
   public List<Condition> conditions = new ArrayList<>();
 
-  public enum Phase { New, InProgress, Completed, Failed }
+  @JsonPropertyDescription("When the agent took up the resume request of a restore created paused (spec.resume: false).")
+  public String resumedAt;
+
+  /**
+   * Paused: the restore created its HostedCluster paused (spec.resume: false), so HyperShift starts no control plane;
+   * it continues when asked ({@link HostedClusterRestore#RESUME_ANNOTATION}).
+   */
+  public enum Phase { New, InProgress, Paused, Completed, Failed }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Source {

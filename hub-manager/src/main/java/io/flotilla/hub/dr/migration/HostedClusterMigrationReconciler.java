@@ -333,8 +333,7 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
       hub.resources(HostedClusterPause.class).inNamespace(a.namespace()).withName(a.name()).delete();
       log.info("migration {}: deleted the hold {}", name, a.record());
     } else {
-      HasMetadata record = MigrationRecords.toRecord(action, name, m.getMetadata().getUid(),
-          m.getSpec() == null || m.getSpec().source == null ? null : m.getSpec().source.cluster);
+      HasMetadata record = MigrationRecords.toRecord(action, name, m.getMetadata().getUid(), m.getSpec());
       try {
         hub.resource(record).create();
         log.info("migration {}: created {} {}", name, record.getKind(), action.record());

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;
 import io.flotilla.api.dr.v1alpha1.HostedClusterPause;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardown;
@@ -68,9 +69,12 @@ public record MigrationRecords(String migration, String source, String destinati
   /**
    * The record a create action asks for, labelled for the migration {@code name} with uid {@code uid}.
    *
-   * @param sourceCluster the migration's source: a restore of the newest backup takes it from that cluster's folder
+   * @param spec the migration's spec: a restore of the newest backup takes it from the source's folder, and pauses
+   *             when the destination says {@code resume: false}
    */
-  public static HasMetadata toRecord(MigrationPlan.Action action, String name, String uid, String sourceCluster) {
+  public static HasMetadata toRecord(MigrationPlan.Action action, String name, String uid,
+      HostedClusterMigrationSpec spec) {
+    String sourceCluster = spec == null || spec.source == null ? null : spec.source.cluster;
     ObjectMetaBuilder meta = new ObjectMetaBuilder().withLabels(labels(name, uid));
     if (action instanceof MigrationPlan.CreateHold a) {
       HostedClusterPause p = new HostedClusterPause();
@@ -100,6 +104,9 @@ public record MigrationRecords(String migration, String source, String destinati
         r.getSpec().latest = true;
         // the newest backup taken on the source, never a namesake's from another cluster
         r.getSpec().sourceCluster = sourceCluster;
+      }
+      if (spec != null && spec.destination != null && Boolean.FALSE.equals(spec.destination.resume)) {
+        r.getSpec().resume = false;
       }
       return r;
     }
