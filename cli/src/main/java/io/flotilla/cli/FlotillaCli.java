@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaCli.Version.class,
     description = "Keeps fleets of HyperShift management clusters safe to change and safe to lose.",
     subcommands = {SandboxCommand.class, StatusCommand.class, ClusterCommand.class, BackupCommand.class,
-        RestoreCommand.class, MigrateCommand.class, FailoverCommand.class, AddOnCommand.class, PolicyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        RestoreCommand.class, MigrateCommand.class, FailoverCommand.class, AddOnCommand.class, PolicyCommand.class, BenchCommand.class, HelpCommand.class})
 public final class FlotillaCli {
 
   public static void main(String[] args) {
@@ -19,12 +19,28 @@ public final class FlotillaCli {
 
   /** Runs the command line and returns the exit code, so tests need no System.exit. */
   public static int run(String... args) {
-    return execute(new CommandLine(new FlotillaCli()), args);
+    return execute(commandLine(), args);
+  }
+
+  /** The command tree, with {@code -h/--help} on every command and subcommand (kubectl's and velero's convention). */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new FlotillaCli());
+    withHelp(cli);
+    return cli;
+  }
+
+  private static void withHelp(CommandLine command) {
+    CommandLine.Model.CommandSpec spec = command.getCommandSpec();
+    if (spec.optionsMap().get("--help") == null && spec.optionsMap().get("-h") == null) {
+      spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+          .description("Show this help message and exit.").build());
+    }
+    command.getSubcommands().values().forEach(FlotillaCli::withHelp);
   }
 
   /** As {@link #run(String...)}, writing to {@code out} and {@code err}: tests read what a person would see. */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
-    CommandLine cli = new CommandLine(new FlotillaCli());
+    CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
     return execute(cli, args);
