@@ -18,7 +18,12 @@ import java.util.Optional;
  */
 final class Discovery {
   /** A resource as discovery describes it. */
-  record Resource(String name, String singular, String kind, boolean namespaced, List<String> shortNames) {}
+  record Resource(String name, String singular, String kind, boolean namespaced, List<String> shortNames, boolean status) {
+    /** A built-in resource: discovery lists a status subresource for each, as the sandbox always has. */
+    Resource(String name, String singular, String kind, boolean namespaced, List<String> shortNames) {
+      this(name, singular, kind, namespaced, shortNames, true);
+    }
+  }
 
   private static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
@@ -117,11 +122,15 @@ final class Discovery {
   private List<Resource> resources(String group, String version) {
     List<Resource> resources = new ArrayList<>(BUILT_IN.getOrDefault(group + "/" + version, List.of()));
     for (CustomResourceDefinition crd : catalog.all()) {
-      if (crd.getSpec().getGroup().equals(group) && CrdCatalog.version(crd, version).isPresent()) {
+      var served = CrdCatalog.version(crd, version);
+      if (crd.getSpec().getGroup().equals(group) && served.isPresent()) {
         var names = crd.getSpec().getNames();
+        // A CRD's /status is listed only where its version has the subresource, as OCM's AddOnTemplate and
+        // AddOnDeploymentConfig do not (docs/ocm-facts.md §I5.1).
+        boolean status = served.get().getSubresources() != null && served.get().getSubresources().getStatus() != null;
         resources.add(new Resource(names.getPlural(), names.getSingular(), names.getKind(),
             "Namespaced".equals(crd.getSpec().getScope()),
-            names.getShortNames() == null ? List.of() : names.getShortNames()));
+            names.getShortNames() == null ? List.of() : names.getShortNames(), status));
       }
     }
     return resources;
@@ -146,7 +155,10 @@ final class Discovery {
       if (!r.shortNames().isEmpty()) {
         r.shortNames().forEach(resource.putArray("shortNames")::add);
       }
-      // Status is a subresource for everything here (the mock honours it for registered CRDs).
+      if (!r.status()) {
+        continue;
+      }
+      // The mock honours /status for registered CRDs that declare it.
       ObjectNode status = list.addObject().put("name", r.name() + "/status").put("singularName", "")
           .put("namespaced", r.namespaced()).put("kind", r.kind());
       List.of("get", "patch", "update").forEach(status.putArray("verbs")::add);
