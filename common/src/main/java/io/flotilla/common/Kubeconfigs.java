@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Reads a kubeconfig file the way every Flotilla entry point needs it (hub-manager, spoke-agent, CLI): a missing,
- * unreadable or unparseable file is one clear message naming the file, and never its contents (it holds a token).
+ * unreadable or unparseable file is one clear message naming the file, and never its contents (it holds a token). The
+ * Config stays backed by the file, so a rotated token in it is picked up by the running client.
  */
 public final class Kubeconfigs {
   private Kubeconfigs() {}
@@ -36,7 +37,10 @@ public final class Kubeconfigs {
     }
     Config config;
     try {
-      config = Config.fromKubeconfig(content);
+      Config.fromKubeconfig(content); // parse once from what was read, so a bad file fails here with our message
+      // Backed by the file: fabric8 re-reads it (every minute, and on a 401) and takes a rotated token without a
+      // restart, as a mounted Secret (an OCM add-on's hub kubeconfig, docs/ocm-facts.md §I1.4) is rotated in place.
+      config = Config.fromKubeconfig(path.toFile());
     } catch (RuntimeException e) {
       // The parser's message may quote the file; do not pass it on.
       throw new InvalidKubeconfigException(what + " " + path + ": not a valid kubeconfig");
