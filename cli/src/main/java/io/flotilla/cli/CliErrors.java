@@ -17,9 +17,11 @@ final class CliErrors {
   static final int MISSING_PREREQUISITE = 5;
 
   static String describe(Throwable e) {
-    Throwable root = rootCause(e);
-    if (root instanceof ConnectException) {
-      return "cannot reach the API server: " + root.getMessage();
+    Throwable unreachable = unreachable(e);
+    if (unreachable != null) {
+      String server = HubOptions.lastServer();
+      return "cannot reach the API server" + (server == null ? "" : " " + server) + " ("
+          + reason(unreachable) + "); check --kubeconfig and that the server is up";
     }
     if (e instanceof KubernetesClientException kce && kce.getStatus() != null && kce.getStatus().getMessage() != null) {
       return kce.getStatus().getMessage();
@@ -36,14 +38,34 @@ final class CliErrors {
         || e instanceof UncheckedIOException uio && uio.getCause() instanceof NoSuchFileException) {
       return BAD_INPUT;
     }
-    return rootCause(e) instanceof ConnectException ? UNREACHABLE : FAILED;
+    return unreachable(e) != null ? UNREACHABLE : FAILED;
   }
 
-  private static Throwable rootCause(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+  /**
+   * The connection failure in the chain, if any: the JDK client wraps it (KubernetesClientException → IOException →
+   * ConnectException → ClosedChannelException), so the root cause alone does not say it.
+   */
+  private static Throwable unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException || t instanceof java.net.http.HttpConnectTimeoutException) {
+        return t;
+      }
     }
-    return t;
+    return null;
   }
+
+  private static String reason(Throwable t) {
+    if (t instanceof java.net.UnknownHostException) {
+      return "unknown host";
+    }
+    if (t instanceof java.net.http.HttpConnectTimeoutException) {
+      return "connection timed out";
+    }
+    if (t instanceof java.net.NoRouteToHostException) {
+      return "no route to host";
+    }
+    return t.getMessage() == null ? "connection refused" : t.getMessage();
+  }
+
 }

@@ -14,6 +14,11 @@ public final class HubOptions {
       description = "Kubeconfig of the hub (default: $KUBECONFIG, then ~/.kube/config).")
   Path kubeconfig;
 
+  /** The server of the last client made, for the one line an unreachable server gets (CliErrors). */
+  private static volatile String lastServer;
+
+  static String lastServer() { return lastServer; }
+
   public KubernetesClient client() {
     Config config;
     try {
@@ -21,10 +26,12 @@ public final class HubOptions {
     } catch (Kubeconfigs.InvalidKubeconfigException e) {
       throw new BadInputException(e.getMessage());
     }
-    // A person is waiting: fail within seconds, not after fabric8's default minutes of retries.
+    // A person is waiting: an unreachable server is one line within seconds (no retries of a failed connect, as
+    // kubectl), not after fabric8's default minutes of retries.
     config.setRequestTimeout(15_000);
-    config.setConnectionTimeout(5_000);
-    config.setRequestRetryBackoffLimit(2);
+    config.setConnectionTimeout(3_000);
+    config.setRequestRetryBackoffLimit(0);
+    lastServer = config.getMasterUrl();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 }

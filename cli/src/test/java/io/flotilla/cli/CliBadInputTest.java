@@ -34,6 +34,29 @@ class CliBadInputTest {
     assertThat(c.err).contains("MC_1").contains("DNS label");
   }
 
+  @Test
+  void anUnreachableHubIsExitFourWithOneLineNamingTheServer(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("dead");
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    }
+    Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: hub, cluster: {server: "https://127.0.0.1:%d"}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: hub, context: {cluster: hub, user: u}}]
+        current-context: hub
+        """.formatted(port));
+    long started = System.nanoTime();
+    Captured c = run("status", "--kubeconfig", file.toString());
+    System.out.printf("unreachable hub reported in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    assertThat(c.code).isEqualTo(4);
+    assertThat(c.err.strip()).startsWith("error: cannot reach the API server https://127.0.0.1:" + port)
+        .doesNotContain("\n").doesNotContain("Operation: [list]");
+  }
+
   private record Captured(int code, String err) {}
 
   private static Captured run(String... args) {
