@@ -89,6 +89,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   private final HostRegistry hosts;
   private final WorkQueue queue;
   private final ControlPlanes controlPlanes = new ControlPlanes();
+  private final KubeApiServers kubeApiServers;
   private final AgentPlatform platform;
   private final HostedControlPlaneController hostedControlPlanes;
   private final NodePoolController nodePools;
@@ -118,11 +119,12 @@ public final class HyperShiftSimulator implements AutoCloseable {
         .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
     this.queue = new WorkQueue(managementClusterName);
     this.platform = new AgentPlatform(managementClusterName, client, hosts, this::agentNamespaceOf);
+    this.kubeApiServers = new KubeApiServers(managementClusterName, client, hosts);
     this.hostedControlPlanes = new HostedControlPlaneController(managementClusterName, client, workDir,
-        seedBytesPerHostedCluster, http, controlPlanes, queue, this::enqueueHostedCluster);
+        seedBytesPerHostedCluster, http, controlPlanes, queue, kubeApiServers, this::enqueueHostedCluster);
     this.nodePools = new NodePoolController(client, queue, controlPlanes, platform);
     this.hostedClusters = new HostedClusterController(managementClusterName, client, workDir, controlPlanes, queue,
-        hostedControlPlanes, nodePools, platform);
+        hostedControlPlanes, kubeApiServers, nodePools, platform);
     this.garbageCollector = new GarbageCollector(managementClusterName, client);
     this.namespaces = new NamespaceController(managementClusterName, client, this::reconcileNamespaceControllers);
   }
@@ -148,7 +150,8 @@ public final class HyperShiftSimulator implements AutoCloseable {
     }
     informers.add(client.apps().deployments().inAnyNamespace().inform(handler((Deployment d) -> {
       String name = d.getMetadata().getName();
-      if (AgentPlatform.CAPI_MANAGER.equals(name) || AgentPlatform.CAPI_PROVIDER.equals(name)) {
+      if (AgentPlatform.CAPI_MANAGER.equals(name) || AgentPlatform.CAPI_PROVIDER.equals(name)
+          || KubeApiServers.DEPLOYMENT.equals(name)) {
         enqueueControlPlaneNamespace(d.getMetadata().getNamespace());
       }
     }), 0));
@@ -200,6 +203,14 @@ public final class HyperShiftSimulator implements AutoCloseable {
    */
   public void blockRestoreDownloads(boolean blocked) {
     hostedControlPlanes.blockRestoreDownloads(blocked);
+  }
+
+  /**
+   * How often the kube-apiservers of restored control planes started from now on write and compact
+   * (docs/hypershift-facts.md §8); {@link KubeApiServerCadence#DEFAULTS} unless a test asks for shorter intervals.
+   */
+  public void kubeApiServerCadence(KubeApiServerCadence cadence) {
+    kubeApiServers.cadence(cadence);
   }
 
   /** One pass of every controller that lives in a control-plane namespace; true when it changed anything. */
