@@ -50,6 +50,8 @@ import java.util.function.Consumer;
  *       {@code pausedUntil} (§1.3), and deletion as HyperShift does it (§1.3 "Important for deletion", §3);</li>
  *   <li>{@link HostedControlPlaneController}: a real etcd per control plane, restored at creation from
  *       {@code restoreSnapshotURL} by etcd-init, {@code EtcdSnapshotRestored} (§1.4);</li>
+ *   <li>{@link KubeApiServers}: once etcd-init has restored a control plane, its kube-apiserver writing to etcd as a
+ *       running one does, paused or not: Leases, events, endpoints, a compaction every 5 minutes (§8);</li>
  *   <li>{@link NodePoolController}: NodePool workers, Machine → AgentMachine → Agent bound to the ClusterDeployment,
  *       on hosts of a fleet-wide {@link HostRegistry} (§3), through the {@link AgentPlatform}'s controllers;</li>
  *   <li>Kubernetes' {@link GarbageCollector} and {@link NamespaceController}, which the mock API server lacks.</li>
