@@ -62,7 +62,7 @@ class FailoverTest {
 
   @Test
   void failoverOfALostClusterBringsEveryHostedClusterUpOnTheDestination() throws Exception {
-    Map<String, String> atBackup = new TreeMap<>();
+    Map<String, EtcdDigest> atBackup = new TreeMap<>();
     for (String hc : LOST) {
       write(hc, "before-backup");
       atBackup.put(hc, digest("mc-1", hc));
@@ -101,7 +101,7 @@ class FailoverTest {
       // whole seconds (creationTimestamp and conditions have no more): 0s is a reading, more than the wall clock is not
       assertThat(rto).isBetween(Duration.ZERO, observed.plusSeconds(1));
       assertThat(run.out()).contains("failover-mc-1-" + hc).contains(m.getStatus().recoveryTime);
-      assertThat(digest("mc-2", hc)).as(hc + " holds what its backup held").isEqualTo(atBackup.get(hc));
+      assertThat(on("mc-2", hc, atBackup.get(hc))).as(hc + " holds what its backup held").isEqualTo(atBackup.get(hc));
       System.out.printf("fail-over RTO %s: %s (%d ms)%n", hc, m.getStatus().recoveryTime, rto.toMillis());
     }
     assertThat(workers()).isEqualTo(workers);
@@ -117,9 +117,16 @@ class FailoverTest {
     }
   }
 
-  private String digest(String cluster, String hc) throws Exception {
+  private EtcdDigest digest(String cluster, String hc) throws Exception {
     try (Client etcd = fleet.simulator(cluster).etcdFor(NS, hc).orElseThrow().newClient()) {
       return EtcdDigest.of(etcd);
+    }
+  }
+
+  /** What {@code hc} on {@code cluster} held at the revision of {@code source}: its restored kube-apiserver writes. */
+  private EtcdDigest on(String cluster, String hc, EtcdDigest source) throws Exception {
+    try (Client etcd = fleet.simulator(cluster).etcdFor(NS, hc).orElseThrow().newClient()) {
+      return source.on(etcd);
     }
   }
 

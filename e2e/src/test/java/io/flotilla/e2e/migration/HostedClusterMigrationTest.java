@@ -7,7 +7,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.common.Conditions;
+import io.etcd.jetcd.options.GetOption;
+import io.flotilla.agent.storage.EtcdState;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
+import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Phase;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.Step;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.StepPhase;
@@ -68,7 +73,7 @@ class HostedClusterMigrationTest {
 
   @Test
   void migrationMovesTheDataTearsTheSourceDownAndKeepsEveryWorker() throws Exception {
-    String before = writeKeysAndDigest("mc-1", "hc-1");
+    EtcdDigest before = writeKeysAndDigest("mc-1", "hc-1");
     Map<String, String> workers = workersOf("hc-1");
     int deprovisions = fleet.hosts().totalDeprovisions();
 
@@ -87,9 +92,23 @@ class HostedClusterMigrationTest {
       assertThat(s.completedAt).as(s.name).isNotNull();
     });
 
-    // the destination holds exactly what the source held before the backup
+    // verified at the backup's revision while the restored cluster's kube-apiserver writes (docs/hypershift-facts.md §8)
+    HostedClusterBackup backup = record(HostedClusterBackup.class, step(m, "BackUpSource").record);
+    HostedClusterRestoreStatus.Verification v = record(HostedClusterRestore.class,
+        step(m, "RestoreOnDestination").record).getStatus().verification;
+    assertThat(backup.getStatus().snapshot.etcdRevision).as("the quiesced source took no write after the digest")
+        .isEqualTo(before.revision());
+    assertThat(v.atRevision).isEqualTo(before.revision());
+    assertThat(v.hashMatches).isTrue();
+    assertThat(v.matchesBackup).isTrue();
+    assertThat(v.etcdRevision).as("written to before it was checked").isGreaterThan(v.atRevision);
     try (Client etcd = fleet.simulator("mc-2").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
-      assertThat(EtcdDigest.of(etcd)).isEqualTo(before);
+      assertThat(EtcdState.read(etcd, Duration.ofSeconds(10)).revision()).isGreaterThan(v.etcdRevision);
+      assertThat(etcd.getKVClient().get(ByteSequence.from("/registry/leases/kube-system/apiserver-", StandardCharsets.UTF_8),
+          GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount())
+          .as("the identity Lease of each of its three kube-apiservers").isEqualTo(3);
+      // the destination holds, at the backup's revision, exactly what the source held before the backup
+      assertThat(before.on(etcd)).isEqualTo(before);
     }
     // the source copy is gone
     KubernetesClient source = fleet.spokeClient("mc-1");
@@ -251,7 +270,12 @@ class HostedClusterMigrationTest {
     return bound;
   }
 
-  private String writeKeysAndDigest(String cluster, String hc) throws Exception {
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T record(Class<T> kind, String namespacedName) {
+    String[] ref = namespacedName.split("/", 2);
+    return fleet.hub().resources(kind).inNamespace(ref[0]).withName(ref[1]).get();
+  }
+
+  private EtcdDigest writeKeysAndDigest(String cluster, String hc) throws Exception {
     try (Client etcd = fleet.simulator(cluster).etcdFor(NS, hc).orElseThrow().newClient()) {
       for (int i = 0; i < 50; i++) {
         etcd.getKVClient().put(ByteSequence.from("/flotilla-test/migrate-" + i, StandardCharsets.UTF_8),

@@ -16,10 +16,10 @@ import java.util.TreeMap;
  * counts of every Deployment in the control-plane namespace, the CAPI Cluster's spec.paused and the paused annotation
  * of every AgentMachine and AgentCluster. Absent values are recorded as "<absent>".
  */
-record HostedClusterState(Map<String, String> values) {
+public record HostedClusterState(Map<String, String> values) {
   static final String ABSENT = "<absent>";
 
-  static HostedClusterState read(KubernetesClient spoke, String namespace, String name) {
+  public static HostedClusterState read(KubernetesClient spoke, String namespace, String name) {
     Map<String, String> v = new TreeMap<>();
     HostedCluster hc = spoke.resources(HostedCluster.class).inNamespace(namespace).withName(name).get();
     if (hc == null) {

@@ -56,14 +56,14 @@ class NamesakeFailoverTest {
     assertThat(fleet.hostedClusters("mc-1")).containsExactly("hc-1");
     assertThat(fleet.hostedClusters("mc-2")).containsExactly("hc-1");
     write("mc-1", "tenant-a");
-    String mc1AtBackup = digest("mc-1");
+    EtcdDigest mc1AtBackup = digest("mc-1");
     Cli.Run a = cli.run("backup", "create", "mc-1", NS + "/hc-1", "--wait", "--timeout", "2m");
     assertThat(a.code()).as(a.toString()).isZero();
     write("mc-2", "tenant-b");
-    String mc2AtBackup = digest("mc-2");
+    EtcdDigest mc2AtBackup = digest("mc-2");
     Cli.Run b = cli.run("backup", "create", "mc-2", NS + "/hc-1", "--wait", "--timeout", "2m"); // the newer one
     assertThat(b.code()).as(b.toString()).isZero();
-    assertThat(mc2AtBackup).isNotEqualTo(mc1AtBackup);
+    assertThat(mc2AtBackup.value()).isNotEqualTo(mc1AtBackup.value());
 
     // "the newest backup of clusters/hc-1" without saying whose: refused, naming both folders
     Cli.Run ambiguous = cli.run("restore", "create", "mc-2", "--latest", NS + "/hc-1", "--name", "which-one", "--wait",
@@ -84,9 +84,12 @@ class NamesakeFailoverTest {
     Cli.Run failover = cli.run("failover", "mc-1", "--to", "mc-2", "--confirm-lost", "--wait", "--timeout", "5m");
     assertThat(failover.code()).as(failover.toString()).isZero();
 
-    String restored = digest("mc-2");
+    EtcdDigest restored;
+    try (Client etcd = fleet.simulator("mc-2").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
+      restored = mc1AtBackup.on(etcd); // at the backup's revision: the restored kube-apiserver writes since
+    }
     assertThat(restored).as("mc-2's hc-1 now holds mc-1's backup").isEqualTo(mc1AtBackup);
-    assertThat(restored).as("never the namesake's").isNotEqualTo(mc2AtBackup);
+    assertThat(restored.value()).as("never the namesake's").isNotEqualTo(mc2AtBackup.value());
   }
 
   private void write(String cluster, String tag) throws Exception {
@@ -98,7 +101,7 @@ class NamesakeFailoverTest {
     }
   }
 
-  private String digest(String cluster) throws Exception {
+  private EtcdDigest digest(String cluster) throws Exception {
     try (Client etcd = fleet.simulator(cluster).etcdFor(NS, "hc-1").orElseThrow().newClient()) {
       return EtcdDigest.of(etcd);
     }

@@ -7,12 +7,17 @@ import io.flotilla.common.Conditions;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationSpec;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
+import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus.StepPhase;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestoreStatus.Phase;
 import io.flotilla.api.foreign.hypershift.HostedCluster;
 import io.flotilla.sandbox.Fleet;
 import io.flotilla.e2e.EtcdDigest;
 import io.flotilla.e2e.SandboxFleets;
+import io.flotilla.e2e.migration.HostedClusterState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +46,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Restores on the sandbox: a backup taken on mc-1 is restored onto mc-2 through the agent's relay and HyperShift's
- * etcd-init (simulated, with the real etcdctl), and the restored etcd holds exactly what the source held.
+ * etcd-init (simulated, with the real etcdctl), and the restored etcd holds exactly what the source held at the backup's
+ * revision while its kube-apiserver writes; a backup whose snapshot is another's is refused, or fails verification.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostedClusterRestoreTest {
@@ -54,7 +60,7 @@ class HostedClusterRestoreTest {
 
   @BeforeAll
   void up() {
-    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(2).withHostedPerCluster(2)
+    fleet = SandboxFleets.upOrSkip(dir.resolve("fleet"), o -> o.withClusters(2).withHostedPerCluster(3)
         .withEtcdSeedBytes(2L << 20));
   }
 
@@ -67,7 +73,7 @@ class HostedClusterRestoreTest {
 
   @Test
   void backupFromOneClusterRestoresOnAnotherWithTheSameKeysAndValues() throws Exception {
-    String source;
+    EtcdDigest source;
     try (Client etcd = fleet.simulator("mc-1").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
       for (int i = 0; i < 50; i++) {
         etcd.getKVClient().put(bytes("/flotilla-test/key-" + i), bytes("value-" + i + "-" + System.nanoTime()))
@@ -83,10 +89,14 @@ class HostedClusterRestoreTest {
     assertThat(done.getStatus().phase).as(String.valueOf(done.getStatus().conditions)).isEqualTo(Phase.Completed);
     assertThat(done.getStatus().verification.matchesBackup).isTrue();
     assertThat(done.getStatus().verification.keys).isEqualTo(backup.getStatus().snapshot.keys);
-    assertThat(done.getStatus().verification.etcdRevision).isEqualTo(backup.getStatus().snapshot.etcdRevision);
+    assertThat(done.getStatus().verification.atRevision).isEqualTo(backup.getStatus().snapshot.etcdRevision)
+        .isEqualTo(source.revision());
+    assertThat(done.getStatus().verification.hashMatches).isTrue();
+    assertThat(done.getStatus().verification.etcdRevision).as("the restored kube-apiserver wrote before the check")
+        .isGreaterThan(done.getStatus().verification.atRevision);
     assertThat(done.getStatus().source.keyPrefix).isEqualTo(backup.getStatus().location.keyPrefix);
     try (Client etcd = fleet.simulator("mc-2").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
-      assertThat(EtcdDigest.of(etcd)).as("every key and value of the source").isEqualTo(source);
+      assertThat(source.on(etcd)).as("every key and value of the source, at its revision").isEqualTo(source);
     }
     HostedCluster restored = fleet.spokeClient("mc-2").resources(HostedCluster.class).inNamespace(NS).withName("hc-1").get();
     assertThat(Conditions.isTrue(restored.getStatus().conditions, HostedCluster.ETCD_SNAPSHOT_RESTORED)).isTrue();
@@ -106,12 +116,12 @@ class HostedClusterRestoreTest {
 
   @Test
   void latestRestoresTheNewestCompletedBackup() {
-    HostedClusterBackup first = awaitBackup(backup("mc-2", "hc-3"));
-    HostedClusterBackup second = awaitBackup(backup("mc-2", "hc-3"));
+    HostedClusterBackup first = awaitBackup(backup("mc-2", "hc-5"));
+    HostedClusterBackup second = awaitBackup(backup("mc-2", "hc-5"));
     assertThat(second.getStatus().phase).isEqualTo(HostedClusterBackupStatus.Phase.Completed);
-    // hc-3 lives on mc-2; restore it onto mc-1 from the newest backup found in the bucket.
+    // hc-5 lives on mc-2; restore it onto mc-1 from the newest backup found in the bucket.
     HostedClusterRestore done = awaitRestore(restore("mc-1", r -> {
-      r.getSpec().hostedCluster = new NamespacedName(NS, "hc-3");
+      r.getSpec().hostedCluster = new NamespacedName(NS, "hc-5");
       r.getSpec().latest = true;
     }));
     assertThat(done.getStatus().phase).as(String.valueOf(done.getStatus().conditions)).isEqualTo(Phase.Completed);
@@ -161,37 +171,45 @@ class HostedClusterRestoreTest {
         return sec;
       });
     }
+
+    // another backup's snapshot object copied under this one's name: it is under the other backup's data key, so it
+    // fails this backup's checks (decryption, then SHA-256) before anything is created
+    HostedClusterBackup another = awaitBackup(backup("mc-1", "hc-1"));
+    new SwappedSnapshots(fleet).copyObject(another, intact);
+    HostedClusterRestore swapped = awaitRestore(restore("mc-2", r -> r.getSpec().backup =
+        new NamespacedName("mc-1", intact.getMetadata().getName())));
+    assertFailed(swapped, "BackupCorrupt");
     assertThat(fleet.spokeClient("mc-2").resources(HostedCluster.class).inNamespace(NS).withName("hc-2").get())
         .as("nothing created on the destination").isNull();
   }
 
   @Test
   void withResumeFalseTheHostedClusterWaitsPausedWithNoControlPlaneUntilResumed() throws Exception {
-    HostedClusterBackup backup = awaitBackup(backup("mc-2", "hc-4"));
-    HostedClusterRestore created = restore("mc-1", r -> {
-      r.getSpec().backup = new NamespacedName("mc-2", backup.getMetadata().getName());
+    HostedClusterBackup backup = awaitBackup(backup("mc-1", "hc-3"));
+    HostedClusterRestore created = restore("mc-2", r -> {
+      r.getSpec().backup = new NamespacedName("mc-1", backup.getMetadata().getName());
       r.getSpec().resume = false;
     });
-    var op = fleet.hub().resources(HostedClusterRestore.class).inNamespace("mc-1")
+    var op = fleet.hub().resources(HostedClusterRestore.class).inNamespace("mc-2")
         .withName(created.getMetadata().getName());
     await().atMost(Duration.ofSeconds(120)).until(() -> op.get().getStatus() != null
         && (op.get().getStatus().phase == Phase.Paused || op.get().getStatus().phase == Phase.Failed));
     HostedClusterRestore paused = op.get();
     assertThat(paused.getStatus().phase).as(String.valueOf(paused.getStatus().conditions)).isEqualTo(Phase.Paused);
     assertThat(Conditions.find(paused.getStatus().conditions, HostedClusterRestore.CONDITION_COMPLETED).orElseThrow()
-        .getMessage()).contains("flotilla restore resume mc-1/" + created.getMetadata().getName());
+        .getMessage()).contains("flotilla restore resume mc-2/" + created.getMetadata().getName());
 
     // Paused in HyperShift's sense: the HostedCluster exists, but no control plane, no etcd, no NodePools.
-    var spoke = fleet.spokeClient("mc-1");
-    HostedCluster hc = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-4").get();
+    var spoke = fleet.spokeClient("mc-2");
+    HostedCluster hc = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-3").get();
     assertThat(hc.getSpec().pausedUntil).isEqualTo("true");
     assertThat(hc.getMetadata().getAnnotations()).containsEntry(HostedClusterRestore.RESTORED_BY_ANNOTATION,
-        "mc-1/" + created.getMetadata().getName());
-    assertThat(fleet.simulator("mc-1").etcdFor(NS, "hc-4")).as("no etcd started while paused").isEmpty();
+        "mc-2/" + created.getMetadata().getName());
+    assertThat(fleet.simulator("mc-2").etcdFor(NS, "hc-3")).as("no etcd started while paused").isEmpty();
     assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.HostedControlPlane.class)
-        .inNamespace(HostedCluster.controlPlaneNamespace(NS, "hc-4")).list().getItems()).isEmpty();
+        .inNamespace(HostedCluster.controlPlaneNamespace(NS, "hc-3")).list().getItems()).isEmpty();
     assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.NodePool.class).inNamespace(NS).list().getItems())
-        .noneMatch(np -> "hc-4".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
+        .noneMatch(np -> "hc-3".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
     // Its snapshot URL serves nothing until resumed.
     String url = hc.getSpec().etcd.managed.storage.restoreSnapshotURL.get(0);
     assertThat(trustingRelayCa().send(HttpRequest.newBuilder(URI.create(url)).build(),
@@ -208,14 +226,81 @@ class HostedClusterRestoreTest {
     assertThat(done.getStatus().resumedAt).isNotNull();
     assertThat(done.getStatus().verification.matchesBackup).isTrue();
     assertThat(done.getStatus().verification.keys).isEqualTo(backup.getStatus().snapshot.keys);
-    HostedCluster resumed = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-4").get();
+    HostedCluster resumed = spoke.resources(HostedCluster.class).inNamespace(NS).withName("hc-3").get();
     assertThat(resumed.getSpec().pausedUntil).isNull();
     assertThat(Conditions.isTrue(resumed.getStatus().conditions, HostedCluster.AVAILABLE)).isTrue();
     assertThat(spoke.resources(io.flotilla.api.foreign.hypershift.NodePool.class).inNamespace(NS).list().getItems())
-        .anyMatch(np -> "hc-4".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
+        .anyMatch(np -> "hc-3".equals(np.getSpec() == null ? null : np.getSpec().clusterName));
+  }
+
+  /**
+   * Another cluster's etcd under the expected name, with a manifest whose sizes and SHA-256 match it: the restore's
+   * checks before creating anything pass, the relay serves it whole, etcd-init restores it. Only the comparison at
+   * the backup's revision can tell, and does: the migration's Verify fails and it rolls back, the destination copy
+   * removed and the source resumed exactly as it was. (A copied object is caught earlier: see the test above.)
+   */
+  @Test
+  void anotherClustersSnapshotWithMatchingChecksumsFailsVerifyAndTheMigrationRollsBack() throws Exception {
+    HostedClusterBackup otherCluster = awaitBackup(backup("mc-2", "hc-6"));
+    HostedClusterState original = HostedClusterState.read(fleet.spokeClient("mc-2"), NS, "hc-4");
+    String name = "hc-4-to-mc-1";
+    // the destination's agent is away while the migration pauses and backs up the source, so the bucket can be changed
+    // between the backup and the restore
+    fleet.stopAgent("mc-1");
+    try {
+      HostedClusterMigration m = new HostedClusterMigration();
+      m.setMetadata(new ObjectMetaBuilder().withName(name).build());
+      m.getSpec().hostedCluster = new NamespacedName(NS, "hc-4");
+      m.getSpec().source = new HostedClusterMigrationSpec.Source();
+      m.getSpec().source.cluster = "mc-2";
+      m.getSpec().destination = new HostedClusterMigrationSpec.Destination();
+      m.getSpec().destination.cluster = "mc-1";
+      m.getSpec().failurePolicy = HostedClusterMigrationSpec.FailurePolicy.AutoRollback;
+      fleet.hub().resource(m).create();
+      await().atMost(Duration.ofMinutes(2)).until(() -> step(migration(name), "RestoreOnDestination").record != null);
+      HostedClusterBackup ours = hubRecord(HostedClusterBackup.class, step(migration(name), "BackUpSource").record);
+      new SwappedSnapshots(fleet).feed(otherCluster, ours);
+    } finally {
+      fleet.startAgent("mc-1");
+    }
+
+    await().atMost(Duration.ofMinutes(3)).until(() -> migration(name).getStatus().phase == HostedClusterMigrationStatus.Phase.RolledBack
+        || migration(name).getStatus().phase == HostedClusterMigrationStatus.Phase.Failed);
+    HostedClusterMigration done = migration(name);
+    assertThat(done.getStatus().phase).as(String.valueOf(done.getStatus().steps)).isEqualTo(HostedClusterMigrationStatus.Phase.RolledBack);
+    assertThat(done.getStatus().pointOfNoReturnTime).isNull();
+    HostedClusterRestore restore = hubRecord(HostedClusterRestore.class, step(done, "RestoreOnDestination").record);
+    assertThat(restore.getStatus().phase).as("every checksum matched: restored").isEqualTo(Phase.Completed);
+    assertThat(restore.getStatus().verification.matchesBackup).isFalse();
+    assertThat(restore.getStatus().verification.atRevision).isEqualTo(restore.getStatus().source.etcdRevision);
+    assertThat(Conditions.find(restore.getStatus().conditions, HostedClusterRestore.CONDITION_COMPLETED).orElseThrow()
+        .getMessage()).contains("matches the backup: false");
+    assertThat(step(done, "Verify").phase).isEqualTo(StepPhase.Failed);
+    assertThat(step(done, "Verify").message).contains("does not match the backup");
+    assertThat(step(done, "RemoveDestinationCopy").phase).isEqualTo(StepPhase.Succeeded);
+    assertThat(step(done, "ResumeSource").phase).isEqualTo(StepPhase.Succeeded);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(HostedClusterState.read(fleet.spokeClient("mc-2"), NS, "hc-4")).isEqualTo(original));
+    assertThat(fleet.spokeClient("mc-1").resources(HostedCluster.class).inNamespace(NS).withName("hc-4").get())
+        .as("the destination copy").isNull();
   }
 
   // ---- helpers
+
+  private HostedClusterMigration migration(String name) {
+    return fleet.hub().resources(HostedClusterMigration.class).withName(name).get();
+  }
+
+  private static HostedClusterMigrationStatus.Step step(HostedClusterMigration m, String name) {
+    return m.getStatus() == null ? new HostedClusterMigrationStatus.Step() : m.getStatus().steps.stream()
+        .filter(s -> name.equals(s.name)).findFirst().orElseGet(HostedClusterMigrationStatus.Step::new);
+  }
+
+  /** A record a migration step names as namespace/name. */
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T hubRecord(Class<T> kind, String namespacedName) {
+    String[] ref = namespacedName.split("/", 2);
+    return fleet.hub().resources(kind).inNamespace(ref[0]).withName(ref[1]).get();
+  }
 
   private HostedClusterBackup backup(String cluster, String hc) {
     HostedClusterBackup b = new HostedClusterBackup();

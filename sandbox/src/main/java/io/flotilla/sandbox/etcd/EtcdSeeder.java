@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * operations and about 1.5 MiB per request) with a few in flight at once, so a 256 MiB seed takes tens of seconds.
  */
 public final class EtcdSeeder {
+  /** Kubernetes' default {@code --etcd-prefix}: where the seed, and the sandbox's kube-apiserver writes, put objects. */
+  public static final String REGISTRY_PREFIX = "/registry/";
   private static final int MAX_OPS_PER_TXN = 100;
   private static final int MAX_BYTES_PER_TXN = 1 << 20;
   private static final int TXNS_IN_FLIGHT = 4;

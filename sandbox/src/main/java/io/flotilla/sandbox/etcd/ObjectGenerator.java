@@ -55,7 +55,7 @@ final class ObjectGenerator {
       case "leases" -> lease(json, ns, name);
       default -> serviceAccount(json, ns, name, app);
     }
-    return new Entry("/registry/" + resource + "/" + ns + "/" + name, json.toString());
+    return new Entry(EtcdSeeder.REGISTRY_PREFIX + resource + "/" + ns + "/" + name, json.toString());
   }
 
   private void configMap(StringBuilder b, String ns, String name, String app, boolean large) {

@@ -58,6 +58,7 @@ final class HostedClusterController {
   private final ControlPlanes controlPlanes;
   private final WorkQueue queue;
   private final HostedControlPlaneController hostedControlPlanes;
+  private final KubeApiServers kubeApiServers;
   private final NodePoolController nodePools;
   private final AgentPlatform platform;
   /** HostedCluster uid → restoreSnapshotURL as first seen (creation): the value it keeps (docs/hypershift-facts.md §1.4). */
@@ -65,13 +66,14 @@ final class HostedClusterController {
 
   HostedClusterController(String managementClusterName, KubernetesClient client, Path workDir,
                           ControlPlanes controlPlanes, WorkQueue queue, HostedControlPlaneController hostedControlPlanes,
-                          NodePoolController nodePools, AgentPlatform platform) {
+                          KubeApiServers kubeApiServers, NodePoolController nodePools, AgentPlatform platform) {
     this.managementClusterName = managementClusterName;
     this.client = client;
     this.workDir = workDir;
     this.controlPlanes = controlPlanes;
     this.queue = queue;
     this.hostedControlPlanes = hostedControlPlanes;
+    this.kubeApiServers = kubeApiServers;
     this.nodePools = nodePools;
     this.platform = platform;
   }
@@ -117,6 +119,10 @@ final class HostedClusterController {
       ensureControlPlaneWorkloads(cp);
       applyPause(cp, hc, null, false);
       hostedControlPlanes.updateStatus(cp);
+    }
+    if (cp != null) {
+      // paused or not (pausedUntil does not stop a kube-apiserver, docs/hypershift-facts.md §8.6), before Available
+      kubeApiServers.reconcile(cp);
     }
     updateStatus(namespace, name, cp, pause, urlChanged, now);
     nodePools.nodePoolsOf(namespace, name).forEach(np -> nodePools.enqueue(namespace, np.getMetadata().getName()));

@@ -51,6 +51,7 @@ final class HostedControlPlaneController implements AutoCloseable {
   private final HttpClient http;
   private final ControlPlanes controlPlanes;
   private final WorkQueue queue;
+  private final KubeApiServers kubeApiServers;
   /** Wakes the HostedCluster {@code namespace, name} once its etcd is up or has failed. */
   private final BiConsumer<String, String> etcdChanged;
   private final ExecutorService provisioner;
@@ -59,7 +60,7 @@ final class HostedControlPlaneController implements AutoCloseable {
 
   HostedControlPlaneController(String managementClusterName, KubernetesClient client, Path workDir,
                                long seedBytesPerHostedCluster, HttpClient http, ControlPlanes controlPlanes,
-                               WorkQueue queue, BiConsumer<String, String> etcdChanged) {
+                               WorkQueue queue, KubeApiServers kubeApiServers, BiConsumer<String, String> etcdChanged) {
     this.managementClusterName = managementClusterName;
     this.client = client;
     this.workDir = workDir;
@@ -67,6 +68,7 @@ final class HostedControlPlaneController implements AutoCloseable {
     this.http = http;
     this.controlPlanes = controlPlanes;
     this.queue = queue;
+    this.kubeApiServers = kubeApiServers;
     this.etcdChanged = etcdChanged;
     this.provisioner = Executors.newSingleThreadExecutor(WorkQueue.daemon("hypershift-etcd-" + managementClusterName));
   }
@@ -208,6 +210,7 @@ final class HostedControlPlaneController implements AutoCloseable {
       return;
     }
     cp.deleted.set(true);
+    kubeApiServers.stop(cp); // its kube-apiserver goes first: it writes to this etcd
     // Stop etcd on the provisioner thread, after any provisioning still running for this cluster.
     provisioner.execute(() -> stopEtcd(cp));
     LOG.info("{}: stopped the control plane of {}/{}", managementClusterName, namespace, name);
@@ -237,9 +240,10 @@ final class HostedControlPlaneController implements AutoCloseable {
     }
   }
 
-  /** Stops provisioning, waits for it, and stops every etcd. */
+  /** Stops the kube-apiservers, stops provisioning and waits for it, and stops every etcd. */
   @Override
   public void close() {
+    kubeApiServers.close();
     provisioner.shutdownNow();
     try {
       provisioner.awaitTermination(30, TimeUnit.SECONDS);

@@ -50,6 +50,8 @@ import java.util.function.Consumer;
  *       {@code pausedUntil} (§1.3), and deletion as HyperShift does it (§1.3 "Important for deletion", §3);</li>
  *   <li>{@link HostedControlPlaneController}: a real etcd per control plane, restored at creation from
  *       {@code restoreSnapshotURL} by etcd-init, {@code EtcdSnapshotRestored} (§1.4);</li>
+ *   <li>{@link KubeApiServers}: once etcd-init has restored a control plane, its kube-apiserver writing to etcd as a
+ *       running one does, paused or not: Leases, events, endpoints, a compaction every 5 minutes (§8);</li>
  *   <li>{@link NodePoolController}: NodePool workers, Machine → AgentMachine → Agent bound to the ClusterDeployment,
  *       on hosts of a fleet-wide {@link HostRegistry} (§3), through the {@link AgentPlatform}'s controllers;</li>
  *   <li>Kubernetes' {@link GarbageCollector} and {@link NamespaceController}, which the mock API server lacks.</li>
@@ -89,6 +91,7 @@ public final class HyperShiftSimulator implements AutoCloseable {
   private final HostRegistry hosts;
   private final WorkQueue queue;
   private final ControlPlanes controlPlanes = new ControlPlanes();
+  private final KubeApiServers kubeApiServers;
   private final AgentPlatform platform;
   private final HostedControlPlaneController hostedControlPlanes;
   private final NodePoolController nodePools;
@@ -118,11 +121,12 @@ public final class HyperShiftSimulator implements AutoCloseable {
         .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
     this.queue = new WorkQueue(managementClusterName);
     this.platform = new AgentPlatform(managementClusterName, client, hosts, this::agentNamespaceOf);
+    this.kubeApiServers = new KubeApiServers(managementClusterName, client, hosts);
     this.hostedControlPlanes = new HostedControlPlaneController(managementClusterName, client, workDir,
-        seedBytesPerHostedCluster, http, controlPlanes, queue, this::enqueueHostedCluster);
+        seedBytesPerHostedCluster, http, controlPlanes, queue, kubeApiServers, this::enqueueHostedCluster);
     this.nodePools = new NodePoolController(client, queue, controlPlanes, platform);
     this.hostedClusters = new HostedClusterController(managementClusterName, client, workDir, controlPlanes, queue,
-        hostedControlPlanes, nodePools, platform);
+        hostedControlPlanes, kubeApiServers, nodePools, platform);
     this.garbageCollector = new GarbageCollector(managementClusterName, client);
     this.namespaces = new NamespaceController(managementClusterName, client, this::reconcileNamespaceControllers);
   }
@@ -148,7 +152,8 @@ public final class HyperShiftSimulator implements AutoCloseable {
     }
     informers.add(client.apps().deployments().inAnyNamespace().inform(handler((Deployment d) -> {
       String name = d.getMetadata().getName();
-      if (AgentPlatform.CAPI_MANAGER.equals(name) || AgentPlatform.CAPI_PROVIDER.equals(name)) {
+      if (AgentPlatform.CAPI_MANAGER.equals(name) || AgentPlatform.CAPI_PROVIDER.equals(name)
+          || KubeApiServers.DEPLOYMENT.equals(name)) {
         enqueueControlPlaneNamespace(d.getMetadata().getNamespace());
       }
     }), 0));
@@ -200,6 +205,14 @@ public final class HyperShiftSimulator implements AutoCloseable {
    */
   public void blockRestoreDownloads(boolean blocked) {
     hostedControlPlanes.blockRestoreDownloads(blocked);
+  }
+
+  /**
+   * How often the kube-apiservers of restored control planes started from now on write and compact
+   * (docs/hypershift-facts.md §8); {@link KubeApiServerCadence#DEFAULTS} unless a test asks for shorter intervals.
+   */
+  public void kubeApiServerCadence(KubeApiServerCadence cadence) {
+    kubeApiServers.cadence(cadence);
   }
 
   /** One pass of every controller that lives in a control-plane namespace; true when it changed anything. */

@@ -72,7 +72,12 @@ final class WorkQueue implements AutoCloseable {
     try {
       task.run();
     } catch (RuntimeException e) {
-      LOG.warn("HyperShift simulator on {}: {}", managementClusterName, e.toString());
+      if (closed) {
+        // close() interrupted it: what it was doing no longer matters
+        LOG.debug("HyperShift simulator on {} closing: {}", managementClusterName, e.toString());
+      } else {
+        LOG.warn("HyperShift simulator on {}: {}", managementClusterName, e.toString());
+      }
     }
   }
 

@@ -55,8 +55,9 @@ class EtcdRestoreTest {
   static HttpsServer https;
   static final Map<String, byte[]> served = new ConcurrentHashMap<>();
   static final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
-  /** The source etcd's content when the snapshot was taken. */
+  /** The source etcd's content and revision when the snapshot was taken. */
   static String sourceDigest;
+  static long sourceRevision;
 
   @BeforeAll
   static void start() throws Exception {
@@ -68,6 +69,8 @@ class EtcdRestoreTest {
     // The snapshot server's CA is only trusted because it is handed to the simulator (as the agent's relay CA is).
     simulator = new HyperShiftSimulator("mc-restore", client, workDir, 256 * 1024,
         new io.flotilla.sandbox.workers.HostRegistry(), ca.certificatePem());
+    // restored control planes' kube-apiservers write every 200 ms; no compaction while the tests run
+    simulator.kubeApiServerCadence(KubeApiServerCadence.every(Duration.ofMillis(200), Duration.ofMinutes(5)));
     simulator.start();
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     http.createContext("/", EtcdRestoreTest::serve);
@@ -87,6 +90,7 @@ class EtcdRestoreTest {
       c.getMaintenanceClient().snapshot(snapshot).get(60, TimeUnit.SECONDS);
     }
     sourceDigest = Fixtures.digest(source);
+    sourceRevision = Fixtures.revision(source);
     served.put("/bucket/source.db", snapshot.toByteArray());
     served.put("/bucket/expired.db", S3_ERROR.getBytes(StandardCharsets.UTF_8));
   }
@@ -120,7 +124,7 @@ class EtcdRestoreTest {
     assertThat(Fixtures.hcpCondition(client, "restored", HostedCluster.ETCD_SNAPSHOT_RESTORED).orElseThrow().getStatus())
         .isEqualTo("True");
     EtcdProcess etcd = simulator.etcdFor(NS, "restored").orElseThrow();
-    assertThat(Fixtures.digest(etcd)).isEqualTo(sourceDigest);
+    assertThat(Fixtures.digestAt(etcd, sourceRevision)).isEqualTo(sourceDigest);
     assertThat(requests.get("/bucket/source.db").get()).isEqualTo(1);
     assertThat(filesUnder(workDir.resolve("clusters-restored"))).noneMatch(p -> p.getFileName().toString().startsWith("snapshot"));
 
@@ -137,8 +141,42 @@ class EtcdRestoreTest {
     assertThat(requests.getOrDefault("/bucket/expired.db", new AtomicInteger()).get()).isZero();
     HostedControlPlane hcp = client.resources(HostedControlPlane.class).inNamespace("clusters-restored").withName("restored").get();
     assertThat(hcp.getSpec().etcd.managed.storage.restoreSnapshotURL).containsExactly(url);
-    assertThat(Fixtures.digest(simulator.etcdFor(NS, "restored").orElseThrow())).isEqualTo(sourceDigest);
+    assertThat(Fixtures.digestAt(simulator.etcdFor(NS, "restored").orElseThrow(), sourceRevision)).isEqualTo(sourceDigest);
     assertNoSignatureIn("restored");
+  }
+
+  @Test
+  void aRestoredControlPlanesKubeApiServerWritesWhilePausedAndStopsWhenScaledToZeroOrDeleted() throws Exception {
+    String writer = KubeApiServerWriter.threadName("clusters-writing");
+    Fixtures.create(client, Fixtures.hostedCluster("writing", httpsUrl("/bucket/source.db")));
+    await().atMost(UP).untilAsserted(() -> assertThat(Fixtures.status(client, "writing", HostedCluster.AVAILABLE)).isEqualTo("True"));
+    EtcdProcess etcd = simulator.etcdFor(NS, "writing").orElseThrow();
+    // by Available the kube-apiserver has written: the revision is past the snapshot's, the snapshot's content intact
+    assertThat(Fixtures.revision(etcd)).isGreaterThan(sourceRevision);
+    assertThat(Fixtures.digestAt(etcd, sourceRevision)).isEqualTo(sourceDigest);
+    assertThat(Fixtures.threadAlive(writer)).isTrue();
+    assertThat(Fixtures.threadAlive(KubeApiServerWriter.threadName("clusters-source"))).as("seeded, never restored").isFalse();
+
+    // pausedUntil stops HyperShift's reconciliation, not the kube-apiserver (docs/hypershift-facts.md §8.6)
+    Fixtures.mergePatch(client, HostedCluster.class, NS, "writing", "{\"spec\":{\"pausedUntil\":\"true\"}}");
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(Fixtures.status(client, "writing", HostedCluster.RECONCILIATION_ACTIVE)).isEqualTo("False"));
+    long paused = Fixtures.revision(etcd);
+    await().atMost(Duration.ofSeconds(20)).until(() -> Fixtures.revision(etcd) > paused);
+
+    // quiesced: no kube-apiserver, no writes; unpaused, HyperShift scales it back and it writes again
+    client.apps().deployments().inNamespace("clusters-writing").withName(KubeApiServers.DEPLOYMENT)
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"spec\":{\"replicas\":0}}");
+    await().atMost(Duration.ofSeconds(20)).until(() -> !Fixtures.threadAlive(writer));
+    Fixtures.mergePatch(client, HostedCluster.class, NS, "writing", "{\"spec\":{\"pausedUntil\":null}}");
+    await().atMost(Duration.ofSeconds(20)).until(() -> Fixtures.threadAlive(writer));
+
+    client.resources(HostedCluster.class).inNamespace(NS).withName("writing").delete();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(Fixtures.get(client, "writing")).isNull();
+      assertThat(Fixtures.threadAlive(writer)).isFalse();
+    });
   }
 
   @Test
@@ -179,6 +217,8 @@ class EtcdRestoreTest {
         .contains("not empty");
     String after = Fixtures.digest(simulator.etcdFor(NS, "keeper").orElseThrow());
     assertThat(after).isEqualTo(before).isNotEqualTo(sourceDigest);
+    assertThat(Fixtures.threadAlive(KubeApiServerWriter.threadName("clusters-keeper")))
+        .as("nothing was restored, so the sandbox's kube-apiserver does not write").isFalse();
   }
 
   @Test

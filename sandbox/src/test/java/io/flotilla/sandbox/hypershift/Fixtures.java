@@ -111,9 +111,17 @@ final class Fixtures {
 
   /** Count and SHA-256 over every key and value of an etcd, in key order: equal digests mean identical content. */
   static String digest(EtcdProcess etcd) throws Exception {
+    return digestAt(etcd, 0);
+  }
+
+  /**
+   * {@link #digest} as etcd held it at {@code revision} (0: now). A restored control plane's kube-apiserver writes from
+   * the moment it runs (docs/hypershift-facts.md §8), so a restore is compared with its source at the source's revision.
+   */
+  static String digestAt(EtcdProcess etcd, long revision) throws Exception {
     try (Client client = etcd.newClient()) {
       ByteSequence all = ByteSequence.from(new byte[] {0});
-      List<KeyValue> kvs = client.getKVClient().get(all, GetOption.builder().withRange(all)
+      List<KeyValue> kvs = client.getKVClient().get(all, GetOption.builder().withRange(all).withRevision(revision)
           .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build())
           .get(60, TimeUnit.SECONDS).getKvs();
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
@@ -127,6 +135,18 @@ final class Fixtures {
       }
       return kvs.size() + " keys, sha256 " + HexFormat.of().formatHex(sha.digest());
     }
+  }
+
+  /** etcd's current revision. */
+  static long revision(EtcdProcess etcd) throws Exception {
+    try (Client client = etcd.newClient()) {
+      return io.flotilla.agent.storage.EtcdState.read(client, java.time.Duration.ofSeconds(30)).revision();
+    }
+  }
+
+  /** Whether a live thread has this name (the simulator names its threads after what they do). */
+  static boolean threadAlive(String name) {
+    return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.isAlive() && name.equals(t.getName()));
   }
 
   static void put(EtcdProcess etcd, String key, String value) throws Exception {

@@ -124,31 +124,38 @@ public final class SnapshotRelay implements AutoCloseable {
   }
 
   private void serve(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String token = exchange.getRequestURI().getPath().substring(PATH.length());
-      Entry entry = grants.get(token);
-      if (!"GET".equals(exchange.getRequestMethod())) {
+    String token = exchange.getRequestURI().getPath().substring(PATH.length());
+    Entry entry = grants.get(token);
+    if (!"GET".equals(exchange.getRequestMethod())) {
+      try (exchange) {
         error(exchange, 405, "MethodNotAllowed", "only GET");
-        return;
       }
-      if (entry == null || clock.instant().isAfter(entry.expires())) {
-        log.warn("snapshot relay: refused a download with an unknown or expired token");
-        error(exchange, 403, "AccessDenied", "Request has expired or is not valid");
-        return;
-      }
-      exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        entry.content().writeTo(out);
-      } catch (IOException | RuntimeException e) {
-        // Dropping the connection without the final chunk: the client sees a truncated transfer, not a short snapshot.
-        log.warn("snapshot relay: download failed mid-stream: {}", e.getMessage());
-        exchange.getResponseBody().close();
-        throw new IOException("aborted", e);
-      }
-      entry.downloads().incrementAndGet();
-      log.info("snapshot relay: served a snapshot download");
+      return;
     }
+    if (entry == null || clock.instant().isAfter(entry.expires())) {
+      log.warn("snapshot relay: refused a download with an unknown or expired token");
+      try (exchange) {
+        error(exchange, 403, "AccessDenied", "Request has expired or is not valid");
+      }
+      return;
+    }
+    exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    try {
+      // the reader checks sizes and SHA-256 against the manifest once every byte is out (SnapshotReader)
+      entry.content().writeTo(out);
+    } catch (IOException | RuntimeException e) {
+      // Neither the body nor the exchange is closed: closing writes the last chunk, and etcd-init would see a complete
+      // download and restore a snapshot that failed its check. Thrown out of the handler, the exception makes the
+      // server drop the connection; the client sees a truncated transfer (curl fails, etcd-init exits non-zero).
+      log.warn("snapshot relay: download aborted: {}", e.getMessage());
+      throw new IOException("aborted", e);
+    }
+    try (exchange; out) {
+      entry.downloads().incrementAndGet();
+    }
+    log.info("snapshot relay: served a snapshot download");
   }
 
   private static void error(HttpExchange exchange, int status, String code, String message) throws IOException {

@@ -166,7 +166,7 @@ final class MigrationFacts {
           + r.matchesBackup() + ")");
     }
     if (r.verifiedRevision() == null || !r.verifiedRevision().equals(revision)) {
-      problems.add("etcd revision " + r.verifiedRevision() + " restored, the backup has " + revision);
+      problems.add("the restore was checked at etcd revision " + r.verifiedRevision() + ", the backup has " + revision);
     }
     if (r.verifiedKeys() == null || !r.verifiedKeys().equals(keys)) {
       problems.add(r.verifiedKeys() + " keys restored, the backup has " + keys);

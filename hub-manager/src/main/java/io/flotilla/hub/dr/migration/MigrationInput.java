@@ -111,8 +111,9 @@ public record MigrationInput(String name, Long generation, Instant created, Host
    * @param sourceBackup         status.source.backup: the backup the agent found in the bucket
    * @param sourceRevision       status.source.etcdRevision: that backup's revision
    * @param sourceKeys           status.source.keys
-   * @param verifiedRevision     status.verification.etcdRevision: read from the restored etcd
-   * @param verifiedKeys         status.verification.keys
+   * @param verifiedRevision     status.verification.atRevision: the revision the restored etcd was compared at (its
+   *                             live revision has moved on by then, docs/hypershift-facts.md §8)
+   * @param verifiedKeys         status.verification.keys: the key count at that revision
    * @param matchesBackup        status.verification.matchesBackup
    */
   public record Restore(HostedClusterRestoreStatus.Phase phase, String sourceBackup, Long sourceRevision,

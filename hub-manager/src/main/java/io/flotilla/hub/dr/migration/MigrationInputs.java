@@ -50,7 +50,9 @@ final class MigrationInputs {
     HostedClusterRestoreStatus.Source src = s.source;
     HostedClusterRestoreStatus.Verification v = s.verification;
     return new MigrationInput.Restore(s.phase, src == null ? null : src.backup, src == null ? null : src.etcdRevision,
-        src == null ? null : src.keys, v == null ? null : v.etcdRevision, v == null ? null : v.keys,
+        // the revision the restore was checked at, not its live one: the restored kube-apiserver writes from the start
+        // (docs/hypershift-facts.md §8.7)
+        src == null ? null : src.keys, v == null ? null : v.atRevision, v == null ? null : v.keys,
         v == null ? null : v.matchesBackup, message(s.conditions, HostedClusterRestore.CONDITION_COMPLETED));
   }
 

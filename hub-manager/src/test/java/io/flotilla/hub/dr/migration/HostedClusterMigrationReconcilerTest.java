@@ -113,8 +113,10 @@ class HostedClusterMigrationReconcilerTest {
     assertThat(restore.getSpec().store).isEqualTo("default");
     assertThat(restore.getSpec().latest).isNull();
 
-    // 4. verified: the point of no return is written first, and nothing is torn down in the same pass
+    // 4. verified at the backup's revision (the restored etcd is live past it, MigrationHub.LIVE_WRITES): the point of
+    //    no return is written first, and nothing is torn down in the same pass
     hub.restoreReports("mc-2", "m", HostedClusterRestoreStatus.Phase.Completed, REVISION, KEYS, true, "restored");
+    assertThat(hub.restore("mc-2", "m").getStatus().verification.etcdRevision).isGreaterThan(REVISION);
     HostedClusterMigrationReconciler.Result verified = reconcile("m");
     assertThat(verified.recheckAfter()).isEqualTo(HostedClusterMigrationReconciler.RECHECK_NOW);
     assertThat(status("m").pointOfNoReturnTime).isNotNull();
