@@ -59,7 +59,11 @@ record RestoreSnapshotUrl(URI uri, String raw) {
     return new Result(Optional.of(new RestoreSnapshotUrl(uri, raw)), Optional.empty());
   }
 
-  /** scheme://host[:port]/path: what may be shown of this URL. */
+  /**
+   * scheme://host[:port]/first-segment/…: what may be shown of this URL. Beyond the first segment the path can be the
+   * secret itself (the agent's relay puts its one-off token there, docs/backup-and-restore.md), as the query is for a
+   * presigned URL.
+   */
   String redacted() { return redacted(uri); }
 
   static String redacted(URI uri) {
@@ -68,8 +72,10 @@ record RestoreSnapshotUrl(URI uri, String raw) {
     if (uri.getPort() >= 0) {
       s.append(':').append(uri.getPort());
     }
-    if (uri.getRawPath() != null) {
-      s.append(uri.getRawPath());
+    String path = uri.getRawPath();
+    if (path != null && !path.isEmpty()) {
+      int second = path.indexOf('/', 1);
+      s.append(second < 0 ? "/…" : path.substring(0, second) + "/…");
     }
     return s.toString();
   }
@@ -80,8 +86,9 @@ record RestoreSnapshotUrl(URI uri, String raw) {
       return "";
     }
     String out = text.replace(raw, redacted());
-    for (String secret : new String[] {uri.getRawQuery(), uri.getQuery(), uri.getRawUserInfo(), uri.getUserInfo()}) {
-      if (secret != null && !secret.isEmpty()) {
+    for (String secret : new String[] {uri.getRawQuery(), uri.getQuery(), uri.getRawUserInfo(), uri.getUserInfo(),
+        uri.getRawPath(), uri.getPath()}) {
+      if (secret != null && secret.length() > 1) {
         out = out.replace(secret, "<redacted>");
       }
     }

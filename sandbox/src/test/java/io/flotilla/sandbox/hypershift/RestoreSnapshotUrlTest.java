@@ -11,10 +11,19 @@ class RestoreSnapshotUrlTest {
       + "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20260101&X-Amz-Signature=deadbeefcafe";
 
   @Test
-  void oneHttpsUrlIsAcceptedAndRedactedToSchemeHostAndPath() {
+  void oneHttpsUrlIsAcceptedAndRedactedToSchemeHostAndFirstPathSegment() {
     RestoreSnapshotUrl url = RestoreSnapshotUrl.parse(List.of(PRESIGNED)).url().orElseThrow();
-    assertThat(url.redacted()).isEqualTo("https://s3.example.com/bucket/hc-1/snapshot.db");
+    assertThat(url.redacted()).isEqualTo("https://s3.example.com/bucket/…");
     assertThat(url.toString()).doesNotContain("deadbeefcafe");
+  }
+
+  @Test
+  void theRelaysTokenInThePathIsNeverShown() {
+    String token = "q7mJ1bK0xYc9Vd2LwZr5sT8uNf3HgEaP4oIiRlXyBjM";
+    RestoreSnapshotUrl url = RestoreSnapshotUrl.parse(List.of("https://relay.example:8443/snapshots/" + token)).url()
+        .orElseThrow();
+    assertThat(url.redacted()).isEqualTo("https://relay.example:8443/snapshots/…");
+    assertThat(url.scrub("curl: (22) GET /snapshots/" + token + " returned 403")).doesNotContain(token);
   }
 
   @Test
@@ -22,7 +31,7 @@ class RestoreSnapshotUrlTest {
     RestoreSnapshotUrl url = RestoreSnapshotUrl.parse(List.of(PRESIGNED)).url().orElseThrow();
     String scrubbed = url.scrub("GET " + PRESIGNED + " failed; query was " + url.uri().getRawQuery());
     assertThat(scrubbed).doesNotContain("deadbeefcafe").doesNotContain("AKIDEXAMPLE")
-        .contains("https://s3.example.com/bucket/hc-1/snapshot.db");
+        .contains("https://s3.example.com/bucket/…");
   }
 
   @Test
