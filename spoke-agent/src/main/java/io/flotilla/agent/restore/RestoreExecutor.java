@@ -163,13 +163,17 @@ public final class RestoreExecutor {
       s.completedAt = Time.format(done);
       s.step = "Done";
       s.verification = v;
-      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE, "RestoreCompleted",
+      // Completed either way (the objects exist), but a mismatch must not read like a good restore.
+      Conditions.set(s.conditions, HostedClusterRestore.CONDITION_COMPLETED, Conditions.TRUE,
+          Boolean.TRUE.equals(v.matchesBackup) ? "RestoreCompleted" : "RestoredEtcdDiffers",
           "etcd restored; at the backup's revision " + v.atRevision + " it holds " + v.keys + " keys"
               + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
               + " (now at revision " + v.etcdRevision + "); matches the backup: " + v.matchesBackup,
           restore.getMetadata().getGeneration(), done);
     });
-    records.event(restore, "Normal", "RestoreCompleted", "Restored; at the backup's revision " + v.atRevision + ": "
+    boolean matches = Boolean.TRUE.equals(v.matchesBackup);
+    records.event(restore, matches ? "Normal" : "Warning", matches ? "RestoreCompleted" : "RestoredEtcdDiffers",
+        "Restored; at the backup's revision " + v.atRevision + ": "
         + v.keys + " keys" + (v.hashMatches == null ? "" : ", hash " + (v.hashMatches ? "equal" : "different"))
         + "; matches backup " + v.matchesBackup);
   }
