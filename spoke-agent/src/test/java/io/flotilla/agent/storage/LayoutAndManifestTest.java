@@ -78,8 +78,9 @@ class LayoutAndManifestTest {
   @Test
   void manifestFromANewerFormatIsRefusedAndUnknownFieldsAreIgnored() throws Exception {
     String json = sample("b1").toJsonString();
-    assertThatThrownBy(() -> BackupManifest.fromJson(json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")
-        .getBytes(StandardCharsets.UTF_8))).hasMessageContaining("format version 2");
+    int newer = BackupManifest.FORMAT_VERSION + 1;
+    assertThatThrownBy(() -> BackupManifest.fromJson(json.replace("\"formatVersion\" : " + BackupManifest.FORMAT_VERSION,
+        "\"formatVersion\" : " + newer).getBytes(StandardCharsets.UTF_8))).hasMessageContaining("format version " + newer);
     BackupManifest withExtra = BackupManifest.fromJson(json.replace("\"backup\" :", "\"futureField\" : 7, \"backup\" :")
         .getBytes(StandardCharsets.UTF_8));
     assertThat(withExtra.backup()).isEqualTo("b1");
