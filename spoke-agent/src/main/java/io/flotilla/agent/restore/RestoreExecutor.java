@@ -12,6 +12,7 @@ import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.hub.HubRecords;
 import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.AuthenticatedManifest;
 import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.Codec;
 import io.flotilla.agent.storage.EtcdState;
@@ -173,8 +174,18 @@ public final class RestoreExecutor {
           ? "no committed backup " + spec.backup.name + " of cluster " + spec.backup.namespace + " in store " + spec.store
           : "no committed backup of " + spec.hostedCluster + (spec.sourceCluster == null ? "" : " taken on "
               + spec.sourceCluster) + " in store " + spec.store));
-      BackupManifest manifest = backup.manifest();
       String folder = backup.ref().folder();
+      // ---- the manifest first: is it this folder's backup as written, under a key this spoke holds?
+      AuthenticatedManifest opened;
+      try {
+        opened = store.open(folder, backup.manifest());
+      } catch (IntegrityException e) {
+        throw new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + backup.manifest().backup() + " at "
+            + folder + " is refused: " + e.getMessage() + "; nothing was created");
+      } catch (WrongKeyException e) {
+        throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage() + "; nothing was created");
+      }
+      BackupManifest manifest = opened.manifest();
       records.updateStatus(ns, name, s -> {
         s.step = "Verifying";
         s.source = new HostedClusterRestoreStatus.Source();
@@ -187,12 +198,7 @@ public final class RestoreExecutor {
       });
 
       // ---- verify everything before creating anything
-      BackupEncryption encryption;
-      try {
-        encryption = BackupEncryption.forReading(manifest, store.kek());
-      } catch (WrongKeyException e) {
-        throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
-      }
+      BackupEncryption encryption = opened.encryption();
       Codec codec = Codec.fromManifestName(manifest.codec());
       SnapshotReader reader = new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption);
       ResourceArchive resources;
@@ -203,14 +209,14 @@ public final class RestoreExecutor {
         reader.read(folder + manifest.resources().object(), BackupLayout.RESOURCES_ROLE, manifest.resources().figures(), tar);
         resources = ResourceArchive.read(tar.toByteArray(), local.getKubernetesSerialization());
       } catch (IntegrityException e) {
-        throw new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " does not match its manifest: "
+        throw new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + manifest.backup() + " does not match its manifest: "
             + e.getMessage());
       } catch (IOException | SdkException e) {
         throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read backup " + manifest.backup() + ": "
             + StoreConnector.firstLine(e.getMessage()));
       }
       GenericKubernetesResource hcObject = resources.ofKind("HostedCluster").stream().findFirst()
-          .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
+          .orElseThrow(() -> new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + manifest.backup() + " holds no HostedCluster"));
       String hcNs = hcObject.getMetadata().getNamespace();
       String hcName = hcObject.getMetadata().getName();
       try (HostedClusterLocks.Lock lock = lock(restore, new NamespacedName(hcNs, hcName))) {

@@ -175,7 +175,8 @@ public final class BackupCatalog {
 
   /**
    * Every cluster folder under the store prefix, or only {@code cluster}'s when it is not null, with the manifests
-   * of its committed backups read. Keys that do not fit the layout are not backups and are passed over.
+   * of its committed backups read. Keys that do not fit the layout are not backups and are passed over; a manifest
+   * describing another folder than its own (copied or moved) is reported unreadable, not imported.
    */
   public List<ClusterFolder> scan(String storePrefix, String cluster) {
     String prefix = BackupLayout.normalisePrefix(storePrefix);
@@ -209,7 +210,13 @@ public final class BackupCatalog {
         continue;
       }
       try {
-        backups.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Found(layout.get(), read(layout.get())));
+        BackupManifest m = read(layout.get());
+        Optional<String> misplaced = AuthenticatedManifest.misplaced(m, layout.get());
+        if (misplaced.isPresent()) {
+          // a folder copied under another name would be imported as a backup that no restore accepts
+          throw new IOException(misplaced.get());
+        }
+        backups.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Found(layout.get(), m));
       } catch (IOException e) {
         unreadable.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Unreadable(layout.get(), e.getMessage()));
       }

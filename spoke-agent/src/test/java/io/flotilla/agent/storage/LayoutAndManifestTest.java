@@ -129,4 +129,13 @@ class LayoutAndManifestTest {
         new BackupManifest.ObjectFigures("etcd-snapshot.db.zst.enc", 1000, 300, "aa", "bb", 4242L, 17L),
         null, "hypershift.openshift.io/v1beta1", "0.1.0");
   }
+
+  /** {@link #sample(String)} as the manifest of {@code l}'s folder. */
+  static BackupManifest sample(BackupLayout l) {
+    BackupManifest m = sample(l.backup());
+    return new BackupManifest(m.formatVersion(), l.backup(), l.cluster(),
+        new BackupManifest.HostedClusterRef(l.hostedClusterNamespace(), l.hostedClusterName()), m.startedAt(),
+        m.completedAt(), m.codec(), m.cipher(), m.keyId(), m.wrappedDataKey(), m.snapshot(), m.resources(),
+        m.hostedClusterApiVersion(), m.agentVersion());
+  }
 }
