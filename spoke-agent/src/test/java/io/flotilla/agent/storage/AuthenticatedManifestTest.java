@@ -189,15 +189,10 @@ class AuthenticatedManifestTest {
 
   /** A manifest as agents wrote them before seals: format 1, the data key wrapped with the format-1 label. */
   private static BackupManifest legacyFormatOne(BackupLayout l, KeyEncryptionKey kek) throws Exception {
-    BackupManifest current = manifest(l, BackupEncryption.clientSide(kek));
-    com.google.crypto.tink.KeysetHandle handle = com.google.crypto.tink.KeysetHandle.generateNew(
-        com.google.crypto.tink.streamingaead.PredefinedStreamingAeadParameters.AES256_GCM_HKDF_1MB);
-    String wrapped = java.util.Base64.getEncoder().encodeToString(
-        com.google.crypto.tink.TinkProtoKeysetFormat.serializeEncryptedKeyset(handle, kek.aead(),
-            KeyEncryptionKey.wrapAd(kek.keyId(), 1)));
-    return edit(current, x -> new BackupManifest(1, x.backup(), x.cluster(), x.hostedCluster(), x.startedAt(),
-        x.completedAt(), x.codec(), x.cipher(), x.keyId(), wrapped, x.snapshot(), x.resources(),
-        x.hostedClusterApiVersion(), x.agentVersion(), x.clusterUID(), x.policy(), null));
+    BackupEncryption legacy = LegacyFormat.encryption(kek);
+    return edit(manifest(l, legacy), x -> new BackupManifest(1, x.backup(), x.cluster(), x.hostedCluster(),
+        x.startedAt(), x.completedAt(), x.codec(), x.cipher(), x.keyId(), x.wrappedDataKey(), x.snapshot(),
+        x.resources(), x.hostedClusterApiVersion(), x.agentVersion(), x.clusterUID(), x.policy(), null));
   }
 
   private static BackupManifest edit(BackupManifest m, UnaryOperator<BackupManifest> f) {
