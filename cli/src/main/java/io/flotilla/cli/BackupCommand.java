@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
     "Back up hosted clusters: each backup is a HostedClusterBackup in the management cluster's namespace on the hub, "
         + "run by that cluster's agent, which streams the etcd snapshot (encrypted) to the BackupStore's bucket."},
     subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Describe.class,
-        BackupCommand.Delete.class, BackupCommand.Verify.class, BackupSync.class, BackupPrune.class})
+        BackupCommand.Delete.class, BackupCommand.Verify.class, RewrapCommand.class, BackupSync.class, BackupPrune.class})
 final class BackupCommand {
 
   @Command(name = "create", description = {

@@ -51,10 +51,16 @@ final class BackupDescription {
           + " stored, etcd revision " + s.snapshot.etcdRevision + ", " + s.snapshot.keys + " keys");
       field(out, "Snapshot SHA-256", s.snapshot.sha256);
     }
+    field(out, "Key", s.keyId);
     if (s.verification != null) {
       HostedClusterBackupStatus.Verification v = s.verification;
       field(out, "Verification", (Boolean.TRUE.equals(v.passed) ? "passed" : "FAILED") + ", " + at(v.verifiedAt, now));
       field(out, "", v.message);
+    }
+    if (s.rewrap != null) {
+      HostedClusterBackupStatus.Rewrap r = s.rewrap;
+      field(out, "Rewrap", (Boolean.TRUE.equals(r.passed) ? "done" : "FAILED") + ", " + at(r.rewrappedAt, now));
+      field(out, "", r.message);
     }
     field(out, "Executor", s.executor);
     if (s.conditions != null && !s.conditions.isEmpty()) {

@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "flotilla", mixinStandardHelpOptions = true, versionProvider = FlotillaCli.Version.class,
     description = "Keeps fleets of HyperShift management clusters safe to change and safe to lose.",
     subcommands = {SandboxCommand.class, StatusCommand.class, ClusterCommand.class, BackupCommand.class,
-        RestoreCommand.class, MigrateCommand.class, FailoverCommand.class, AddOnCommand.class, PolicyCommand.class, BenchCommand.class, HelpCommand.class})
+        StoreCommand.class, RestoreCommand.class, MigrateCommand.class, FailoverCommand.class, AddOnCommand.class, PolicyCommand.class, BenchCommand.class, HelpCommand.class})
 public final class FlotillaCli {
 
   public static void main(String[] args) {

@@ -95,6 +95,8 @@ public class HubManager implements AutoCloseable {
     op.register(new ManagedAddOnReconciler(hub));
     // backup policies: each cluster's effective schedule, retention, RPO compliance; re-checked every 30 s
     op.register(new BackupPolicyReconciler(hub));
+    // stores: the active key id and the retired ones in status (ids only; the keys are on the spokes)
+    op.register(new io.flotilla.hub.dr.store.BackupStoreReconciler(hub));
     // migrations and fail-overs: at most 2 restores onto one destination at once, re-checked every 30 s while running
     op.register(new HostedClusterMigrationReconciler(hub));
     // ACM's hub backup carries what a restored hub needs only when labelled (io.flotilla.hub.acm.HubBackupLabel)

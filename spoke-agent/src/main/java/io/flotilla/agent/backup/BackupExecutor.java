@@ -11,7 +11,10 @@ import io.flotilla.agent.work.AgentWork;
 import io.flotilla.agent.work.HostedClusterLocks;
 import io.flotilla.agent.work.RecordLocks;
 import io.flotilla.agent.work.StopSignal;
+import io.flotilla.agent.storage.BackupCatalog;
+import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.CatalogReconciliation;
 import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.Codec;
 import io.flotilla.agent.storage.EtcdSnapshotSource;
@@ -250,6 +253,7 @@ public final class BackupExecutor {
         s.snapshot.sha256 = result.snapshot.sha256();
         s.snapshot.etcdRevision = result.state.revision();
         s.snapshot.keys = result.state.keys();
+        s.keyId = result.keyId;
         s.progress = progress(s, "Done", result.snapshot.rawBytes(), null);
         Conditions.set(s.conditions, HostedClusterBackup.CONDITION_COMPLETED, Conditions.TRUE, "BackupCompleted",
             "Snapshot at etcd revision " + result.state.revision() + " (" + result.state.keys() + " keys) stored in "
@@ -278,7 +282,9 @@ public final class BackupExecutor {
     records.event(backup, "Warning", "BackupFailed", reason + ": " + message);
   }
 
-  private record Result(String bucket, String folder, SnapshotFigures snapshot, EtcdState state, Duration pauseWindow) {}
+  /** @param keyId the store key the data key is wrapped under; null unless client-side encrypted */
+  private record Result(String bucket, String folder, SnapshotFigures snapshot, EtcdState state, Duration pauseWindow,
+      String keyId) {}
 
   private Result run(HostedClusterBackup backup) throws BackupFailure {
     String ns = backup.getMetadata().getNamespace();
@@ -453,14 +459,24 @@ public final class BackupExecutor {
             BackupManifest.ObjectFigures.of(BackupLayout.resourcesName(codec, store.encryption()), resources, null, null),
             hc.getApiVersion(), agentVersion).writtenBy(writerUid).withPolicy(spec.policy);
         try {
-          store.catalog().commit(layout, manifest, store.encryption().sseKmsKeyId());
+          // sealed under the active key, and written only if no manifest is there: of two writers of one folder, one
+          // commits (docs/backup-and-restore.md, "Commit")
+          store.catalog().commit(layout, store.sealed(manifest), store.encryption().sseKmsKeyId());
+        } catch (BackupCatalog.ManifestConflict e) {
+          // not ours to clean up: the folder is another writer's committed backup now
+          committed = true;
+          throw new BackupFailure(StoreConnector.BACKUP_EXISTS, "another writer committed "
+              + CatalogReconciliation.location(store.spec().bucket, layout.folder()) + " first, while this backup "
+              + "was running; its manifest.json was kept and nothing of the folder was deleted. Verify that backup "
+              + "(flotilla backup verify), as this one's objects were written to the same names");
         } catch (SdkException e) {
           throw new BackupFailure(BackupFailure.COMMIT_FAILED, "writing manifest.json to bucket " + store.spec().bucket
               + " failed: " + StoreConnector.firstLine(e.getMessage()));
         }
         committed = true;
         return new Result(store.spec().bucket, layout.folder(), snapshot, state,
-            Duration.between(pausedAt, resumedAt));
+            Duration.between(pausedAt, resumedAt), store.encryption().mode() == BackupEncryption.Mode.AES256GCM
+                ? store.encryption().keyId() : null);
       } finally {
         if (resumedAt == null && plan != null) {
           try {

@@ -27,6 +27,11 @@ public final class BackupFailure extends Exception {
   public static final String PAUSE_CONFLICT = "PauseConflict";
   /** The snapshot still streamed when the pause window ended (io.flotilla.common.PauseWindow). */
   public static final String PAUSE_EXPIRED = "PauseExpired";
+  /**
+   * A stored backup is not what was backed up: a checksum differs, or its manifest is altered, unsealed where it must
+   * be sealed, or was copied from another backup's folder (io.flotilla.agent.storage.AuthenticatedManifest).
+   */
+  public static final String BACKUP_CORRUPT = "BackupCorrupt";
   /** A restore with latest: true and no sourceCluster, while backups of that name exist under several clusters. */
   public static final String AMBIGUOUS_SOURCE = "AmbiguousSource";
 

@@ -4,7 +4,7 @@ import io.flotilla.agent.hub.HubRecords;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.flotilla.agent.storage.BackupCatalog;
+import io.flotilla.agent.storage.AuthenticatedManifest;
 import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.agent.storage.BackupManifest;
@@ -101,10 +101,10 @@ public final class BackupVerifier {
     }
     Path file = null;
     try (StoreConnector.Connection store = stores.connect(b.getSpec().store)) {
-      BackupCatalog catalog = store.catalog();
-      BackupManifest manifest = catalog.read(new BackupCatalog.BackupRef(location.keyPrefix,
-          location.keyPrefix + BackupLayout.MANIFEST));
-      BackupEncryption encryption = BackupEncryption.forReading(manifest, store.kek());
+      // the manifest authenticated first (io.flotilla.agent.storage.AuthenticatedManifest), then the bytes
+      AuthenticatedManifest opened = store.open(location.keyPrefix);
+      BackupManifest manifest = opened.manifest();
+      BackupEncryption encryption = opened.encryption();
       Codec codec = Codec.fromManifestName(manifest.codec());
       file = Files.createTempFile("flotilla-verify-", ".db",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -28,7 +28,8 @@ import java.util.UUID;
 /**
  * The agent's HostedClusterBackup reconciler (one JOSDK controller on the hub client, in this cluster's namespace):
  * runs new backups, marks the ones an earlier agent process left InProgress as Failed ({@code AgentRestarted}) after
- * undoing what its journal says it changed, verifies on request, and deletes a backup's objects before its record goes
+ * undoing what its journal says it changed, verifies and re-wraps ({@link BackupRewrap}) on request, and deletes a
+ * backup's objects before its record goes
  * (the finalizer, JOSDK's {@link Cleaner}). Scheduled records (with the scheduled-time annotation) were run on the spoke
  * and forwarded: only deleted and verified here. The runs themselves are long, so they go to {@link RecordWork}; the
  * decision of what a record needs is {@link #next}.
@@ -46,6 +47,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
   private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
   private final BackupExecutor executor;
   private final BackupVerifier verifier;
+  private final BackupRewrap rewrap;
   private final String executorId;
   private final RecordWork work;
 
@@ -63,12 +65,13 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
     Clock clock = Clock.systemUTC();
     // One id per process: a record InProgress under another id was interrupted by an agent restart.
     this.executorId = identity + "/" + UUID.randomUUID().toString().substring(0, 8);
-    this.stores = new StoreConnector(hub, local, s3);
+    this.stores = new StoreConnector(hub, local, s3, config.clusterName());
     this.records = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,
         HostedClusterBackup.OBJECTS_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
         clock, executorId, config.work());
     this.verifier = new BackupVerifier(stores, records, clock);
+    this.rewrap = new BackupRewrap(stores, records, clock);
     this.work = Objects.requireNonNull(work);
   }
 
@@ -86,15 +89,15 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
   }
 
   /** What a record needs from this agent now. */
-  enum Next { NOTHING, RUN, FAIL_RESTARTED, VERIFY }
+  enum Next { NOTHING, RUN, FAIL_RESTARTED, VERIFY, REWRAP }
 
   Next next(HostedClusterBackup b) {
     var status = b.getStatus();
     Phase phase = status == null ? null : status.phase;
     if (scheduled(b)) {
       // Run on the spoke by the schedule and forwarded here (io.flotilla.agent.schedule): never executed from the hub,
-      // and never failed for another executor's id (the spoke's executor has its own); it can be verified.
-      return phase == Phase.Completed && verifier.requested(b) ? Next.VERIFY : Next.NOTHING;
+      // and never failed for another executor's id (the spoke's executor has its own); it can be verified and rewrapped.
+      return onRequest(b, phase);
     }
     if (io.flotilla.agent.storage.CatalogReconciliation.isImported(b) && (phase == null || phase == Phase.New)) {
       return Next.NOTHING; // created from the bucket; the sync writes its Completed status next — never run it
@@ -105,7 +108,15 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
     if (phase == Phase.InProgress && !executorId.equals(status.executor)) {
       return Next.FAIL_RESTARTED;
     }
-    return phase == Phase.Completed && verifier.requested(b) ? Next.VERIFY : Next.NOTHING;
+    return onRequest(b, phase);
+  }
+
+  /** A Completed backup's requests, one per pass: the verification first, then the rewrap. */
+  private Next onRequest(HostedClusterBackup b, Phase phase) {
+    if (phase != Phase.Completed) {
+      return Next.NOTHING;
+    }
+    return verifier.requested(b) ? Next.VERIFY : rewrap.requested(b) ? Next.REWRAP : Next.NOTHING;
   }
 
   @Override
@@ -116,6 +127,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
         case RUN -> work.submit(key, () -> executor.execute(b));
         case FAIL_RESTARTED -> work.submit(key, () -> failRestarted(b));
         case VERIFY -> work.submit(key, () -> verifier.verify(b));
+        case REWRAP -> work.submit(key, () -> rewrap.rewrap(b));
         case NOTHING -> { }
       }
     }

@@ -2,13 +2,16 @@ package io.flotilla.agent.backup;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.flotilla.agent.storage.AuthenticatedManifest;
 import io.flotilla.agent.storage.BackupCatalog;
+import io.flotilla.agent.storage.IntegrityException;
 import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
 import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.CatalogReconciliation;
 import io.flotilla.agent.storage.ClusterIdentity;
 import io.flotilla.agent.storage.KeyEncryptionKey;
+import io.flotilla.agent.storage.ManifestSeal;
 import io.flotilla.agent.storage.S3Clients;
 import io.flotilla.agent.storage.WrongKeyException;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
@@ -16,6 +19,7 @@ import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.Base64;
 import java.util.Map;
@@ -51,18 +55,109 @@ public final class StoreConnector {
   private final KubernetesClient hub;
   private final KubernetesClient local;
   private final S3Factory s3Factory;
+  private final String cluster;
 
+  /** For tools and tests that never generate a key: the bucket's copies would name no cluster. */
   public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory) {
+    this(hub, local, s3Factory, "an unnamed cluster");
+  }
+
+  /** @param cluster this management cluster's name, which the bucket's copies of keys it generates record */
+  public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory, String cluster) {
     this.hub = Objects.requireNonNull(hub);
     this.local = Objects.requireNonNull(local);
     this.s3Factory = Objects.requireNonNull(s3Factory);
+    this.cluster = Objects.requireNonNull(cluster);
   }
 
-  /** An open store: close it to release the S3 client. */
-  public record Connection(String name, BackupStoreSpec spec, S3Client s3, BackupEncryption encryption,
-      KeyEncryptionKey kek) implements AutoCloseable {
+  /**
+   * An open store: close it to release the S3 client. {@link #encryption()} is how a new backup is written (a fresh
+   * data key under the active key); only connections opened for writing have one.
+   */
+  public static final class Connection implements AutoCloseable {
+    private final String name;
+    private final BackupStoreSpec spec;
+    private final S3Client s3;
+    private final BackupEncryption encryption;
+    private final KeyEncryptionKey writingKey;
+    private final StoreKeys keys;
+
+    Connection(String name, BackupStoreSpec spec, S3Client s3, BackupEncryption encryption, KeyEncryptionKey writingKey,
+        StoreKeys keys) {
+      this.name = name;
+      this.spec = spec;
+      this.s3 = s3;
+      this.encryption = encryption;
+      this.writingKey = writingKey;
+      this.keys = keys;
+    }
+
+    public String name() {
+      return name;
+    }
+
+    public BackupStoreSpec spec() {
+      return spec;
+    }
+
+    public S3Client s3() {
+      return s3;
+    }
+
+    /** For writing a new backup; a connection opened for reading has none. */
+    public BackupEncryption encryption() {
+      if (encryption == null) {
+        throw new IllegalStateException("store " + name + " was opened for reading, not for a new backup");
+      }
+      return encryption;
+    }
+
+    /**
+     * {@code manifest} ready for the bucket: sealed under the active key when the backup is client-side encrypted
+     * ({@link ManifestSeal}); as it is otherwise, since the spoke has no key to seal with.
+     */
+    public BackupManifest sealed(BackupManifest manifest) {
+      encryption();
+      return writingKey == null ? manifest : ManifestSeal.seal(manifest, writingKey);
+    }
+
+    /** The store's keys on this spoke; null when the store names no key Secret. */
+    public StoreKeys keys() {
+      return keys;
+    }
+
     public BackupCatalog catalog() {
       return new BackupCatalog(s3, spec.bucket);
+    }
+
+    /**
+     * The committed backup in {@code folder}, its manifest authenticated ({@link AuthenticatedManifest}): the check a
+     * restore, a verification and a rewrap make before they read or change anything.
+     *
+     * @throws IntegrityException the manifest is not this folder's backup as it was written (BackupCorrupt)
+     * @throws WrongKeyException  the key it was written under is not on this spoke
+     * @throws IOException        it cannot be read
+     */
+    public AuthenticatedManifest open(String folder) throws IOException, WrongKeyException {
+      return open(folder, catalog().read(new BackupCatalog.BackupRef(folder, folder + BackupLayout.MANIFEST)));
+    }
+
+    /** As {@link #open(String)}, for a manifest already read from {@code folder}. */
+    public AuthenticatedManifest open(String folder, BackupManifest manifest)
+        throws IntegrityException, WrongKeyException {
+      BackupLayout layout = BackupLayout.ofFolder(spec.prefix, folder).orElseThrow(() -> new IntegrityException(
+          "s3://" + spec.bucket + "/" + folder + " is not a backup folder of store " + name + " (prefix '"
+              + spec.prefix + "')"));
+      return authenticate(manifest, layout);
+    }
+
+    /** As {@link #open(String)}, for a manifest already read from {@code layout}'s folder. */
+    public AuthenticatedManifest authenticate(BackupManifest manifest, BackupLayout layout)
+        throws IntegrityException, WrongKeyException {
+      return AuthenticatedManifest.open(manifest, layout, keys != null ? keys : id -> {
+        throw new WrongKeyException("backup " + manifest.backup() + " was written under key '" + id + "', but "
+            + "BackupStore " + name + " names no encryption.keySecret");
+      });
     }
 
     @Override
@@ -72,7 +167,7 @@ public final class StoreConnector {
 
     @Override
     public String toString() {
-      return "Connection[" + name + ", bucket " + spec.bucket + ", " + encryption + "]";
+      return "Connection[" + name + ", bucket " + spec.bucket + (encryption == null ? "" : ", " + encryption) + "]";
     }
   }
 
@@ -84,19 +179,30 @@ public final class StoreConnector {
     return store.getSpec();
   }
 
-  /** Resolves the store, its credentials and key, and checks that the bucket answers. */
+  /** Resolves the store and its credentials, and checks that the bucket answers: for reading and deleting backups. */
   public Connection connect(String name) throws BackupFailure {
-    return connect(name, null);
+    return open(name, false, null);
   }
 
   /**
-   * Like {@link #connect(String)}, and also checks the key against earlier backups.
+   * For a new backup: like {@link #connect(String)}, and also the active key ({@link StoreKeys#active}: taken from the
+   * bucket or generated after a rotation), checked against earlier backups.
    *
    * @param keyCheckFolder the folder, given the store, whose newest backup written with the same key id must open with
    *                       the loaded key: catches a key Secret that was replaced by different bytes under the same id
    */
   public Connection connect(String name, java.util.function.Function<BackupStoreSpec, String> keyCheckFolder)
       throws BackupFailure {
+    return open(name, true, keyCheckFolder);
+  }
+
+  /** For a rewrap: a connection with the active key, as for a new backup, without the check against older backups. */
+  public Connection connectForWriting(String name) throws BackupFailure {
+    return open(name, true, null);
+  }
+
+  private Connection open(String name, boolean forWriting,
+      java.util.function.Function<BackupStoreSpec, String> keyCheckFolder) throws BackupFailure {
     BackupStoreSpec spec = store(name);
     String checkKeyAgainst = keyCheckFolder == null ? null : keyCheckFolder.apply(spec);
     Map<String, String> credentials = secretData(spec.credentialsSecret == null ? null : spec.credentialsSecret.namespace,
@@ -108,28 +214,67 @@ public final class StoreConnector {
       throw new BackupFailure(BackupFailure.CREDENTIALS_NOT_FOUND, "credentials Secret "
           + spec.credentialsSecret + " of BackupStore " + name + " needs keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY);
     }
-    KeyEncryptionKey kek = key(name, spec);
-    BackupEncryption encryption;
-    try {
-      encryption = BackupEncryption.forStore(spec.encryption, kek);
-    } catch (WrongKeyException e) {
-      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    boolean clientSide = spec.encryption == null || spec.encryption.type == null
+        || spec.encryption.type == BackupStoreSpec.Encryption.Type.AES256GCM;
+    if (clientSide && (spec.encryption == null || spec.encryption.keySecret == null)) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, "BackupStore " + name
+          + " uses AES256GCM but names no keySecret");
     }
     S3Client s3 = s3Factory.create(spec, accessKey, secretKey);
     try {
-      s3.headBucket(b -> b.bucket(spec.bucket));
-      if (kek != null && checkKeyAgainst != null) {
-        checkKeyOpensNewestBackup(new BackupCatalog(s3, spec.bucket), checkKeyAgainst, kek);
+      BackupCatalog catalog = new BackupCatalog(s3, spec.bucket);
+      StoreKeys keys = spec.encryption == null || spec.encryption.keySecret == null ? null
+          : new StoreKeys(local, name, spec, catalog, cluster, java.time.Clock.systemUTC());
+      if (forWriting || clientSide) {
+        // a reading connection fails here too for a client-side store whose key Secret is missing or unreadable
+        ringOrFail(name, keys, clientSide);
       }
+      s3.headBucket(b -> b.bucket(spec.bucket));
+      BackupEncryption encryption = null;
+      if (forWriting) {
+        KeyEncryptionKey kek = null;
+        try {
+          kek = clientSide ? keys.active() : null;
+          encryption = BackupEncryption.forStore(spec.encryption, kek);
+        } catch (WrongKeyException e) {
+          throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+        }
+        if (kek != null && checkKeyAgainst != null) {
+          checkKeyOpensNewestBackup(catalog, checkKeyAgainst, kek);
+        }
+      }
+      return new Connection(name, spec, s3, encryption, encryption == null ? null : writingKey(encryption, keys),
+          keys);
     } catch (SdkException e) {
       s3.close();
       throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "bucket " + spec.bucket + " of BackupStore " + name
           + " does not answer: " + firstLine(e.getMessage()));
-    } catch (BackupFailure e) {
+    } catch (BackupFailure | RuntimeException e) {
       s3.close();
       throw e;
     }
-    return new Connection(name, spec, s3, encryption, kek);
+  }
+
+  private static KeyEncryptionKey writingKey(BackupEncryption encryption, StoreKeys keys) throws BackupFailure {
+    if (encryption.mode() != BackupEncryption.Mode.AES256GCM) {
+      return null;
+    }
+    try {
+      return keys.key(encryption.keyId()); // the active key, loaded just now: from the ring
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    }
+  }
+
+  private static void ringOrFail(String storeName, StoreKeys keys, boolean clientSide) throws BackupFailure {
+    if (keys == null || !clientSide) {
+      return;
+    }
+    try {
+      keys.ring();
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
+    }
   }
 
   /**
@@ -190,28 +335,6 @@ public final class StoreConnector {
     return uid;
   }
 
-  private KeyEncryptionKey key(String storeName, BackupStoreSpec spec) throws BackupFailure {
-    if (spec.encryption == null || spec.encryption.type != BackupStoreSpec.Encryption.Type.AES256GCM) {
-      return null;
-    }
-    if (spec.encryption.keySecret == null) {
-      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, "BackupStore " + storeName
-          + " uses AES256GCM but names no keySecret");
-    }
-    Map<String, String> data = secretData(spec.encryption.keySecret.namespace, spec.encryption.keySecret.name,
-        BackupFailure.ENCRYPTION_KEY_INVALID, "encryption key Secret of BackupStore " + storeName);
-    try {
-      String keyB64 = data.get(KeyEncryptionKey.SECRET_KEY);
-      byte[] key = keyB64 == null ? null : Base64.getDecoder().decode(keyB64);
-      return KeyEncryptionKey.from(key, decoded(data, KeyEncryptionKey.SECRET_KEY_ID));
-    } catch (WrongKeyException e) {
-      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, "encryption key Secret "
-          + spec.encryption.keySecret + " holds data that is not base64");
-    }
-  }
-
   private void checkKeyOpensNewestBackup(BackupCatalog catalog, String folder, KeyEncryptionKey kek) throws BackupFailure {
     BackupManifest newest = null;
     for (BackupCatalog.BackupRef ref : catalog.list(folder)) {
@@ -227,7 +350,7 @@ public final class StoreConnector {
     }
     if (newest != null) {
       try {
-        kek.checkOpens(newest.keyId(), newest.wrappedDataKey());
+        kek.checkOpens(newest);
       } catch (WrongKeyException e) {
         throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_MISMATCH, "encryption key '" + kek.keyId()
             + "' does not open backup " + newest.backup() + ", written with a key of the same id: the key Secret was"

@@ -14,6 +14,7 @@ import io.flotilla.agent.backup.StoreConnector;
 import io.flotilla.agent.hub.HubRecords;
 import io.flotilla.agent.storage.BackupEncryption;
 import io.flotilla.agent.storage.BackupLayout;
+import io.flotilla.agent.storage.AuthenticatedManifest;
 import io.flotilla.agent.storage.BackupManifest;
 import io.flotilla.agent.storage.Codec;
 import io.flotilla.agent.storage.EtcdState;
@@ -290,11 +291,23 @@ public final class RestoreExecutor {
         + ": " + StoreConnector.firstLine(e.getMessage()));
   }
 
-  /** Reads the whole backup against its manifest (checksums, key) and records where it came from. */
+  /**
+   * The manifest first (is it this folder's backup as written, under a key this spoke holds?), then the whole backup
+   * against it (checksums); records where it came from. Nothing is created before this passes.
+   */
   private Verified verify(HostedClusterRestore restore, StoreConnector.Connection store, String storeName,
       BackupLocator.Found backup) throws BackupFailure {
-    BackupManifest manifest = backup.manifest();
     String folder = backup.ref().folder();
+    AuthenticatedManifest opened;
+    try {
+      opened = store.open(folder, backup.manifest());
+    } catch (IntegrityException e) {
+      throw new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + backup.manifest().backup() + " at "
+          + folder + " is refused: " + e.getMessage() + "; nothing was created");
+    } catch (WrongKeyException e) {
+      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage() + "; nothing was created");
+    }
+    BackupManifest manifest = opened.manifest();
     records.updateStatus(restore.getMetadata().getNamespace(), restore.getMetadata().getName(), s -> {
       s.step = "Verifying";
       s.source = new HostedClusterRestoreStatus.Source();
@@ -305,12 +318,7 @@ public final class RestoreExecutor {
       s.source.etcdRevision = manifest.snapshot().etcdRevision();
       s.source.keys = manifest.snapshot().keys();
     });
-    BackupEncryption encryption;
-    try {
-      encryption = BackupEncryption.forReading(manifest, store.kek());
-    } catch (WrongKeyException e) {
-      throw new BackupFailure(BackupFailure.ENCRYPTION_KEY_INVALID, e.getMessage());
-    }
+    BackupEncryption encryption = opened.encryption();
     Codec codec = Codec.fromManifestName(manifest.codec());
     SnapshotReader reader = new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption);
     ResourceArchive resources;
@@ -321,14 +329,15 @@ public final class RestoreExecutor {
       reader.read(folder + manifest.resources().object(), BackupLayout.RESOURCES_ROLE, manifest.resources().figures(), tar);
       resources = ResourceArchive.read(tar.toByteArray(), local.getKubernetesSerialization());
     } catch (IntegrityException e) {
-      throw new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " does not match its manifest: "
+      throw new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + manifest.backup() + " does not match its manifest: "
           + e.getMessage());
     } catch (IOException | SdkException e) {
       throw new BackupFailure(BackupFailure.STORE_UNREACHABLE, "cannot read backup " + manifest.backup() + ": "
           + StoreConnector.firstLine(e.getMessage()));
     }
     GenericKubernetesResource hcObject = resources.ofKind("HostedCluster").stream().findFirst()
-        .orElseThrow(() -> new BackupFailure("BackupCorrupt", "backup " + manifest.backup() + " holds no HostedCluster"));
+        .orElseThrow(() -> new BackupFailure(BackupFailure.BACKUP_CORRUPT, "backup " + manifest.backup()
+            + " holds no HostedCluster"));
     return new Verified(manifest, folder, reader, resources, hcObject);
   }
 

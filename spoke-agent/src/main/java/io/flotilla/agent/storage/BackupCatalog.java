@@ -43,12 +43,108 @@ public final class BackupCatalog {
   public record ClusterFolder(String cluster, Optional<ClusterIdentity> identity, List<Found> backups,
       List<Unreadable> unreadable) {}
 
-  /** Writes {@code manifest.json}; call it only after every other object of the backup is complete. */
+  /**
+   * Another writer's {@code manifest.json} is there, or changed since it was read: this write did not happen. The
+   * store refused it (HTTP 412 or 409 to a conditional write). Unchecked, as the S3 client's own errors are; the
+   * writers that must tell it from those (the backup's commit, the rewrap) catch it first.
+   */
+  public static final class ManifestConflict extends RuntimeException {
+    public ManifestConflict(String message) {
+      super(message);
+    }
+  }
+
+  /** A {@code manifest.json} as stored: what it says, and its ETag for a later conditional replace. */
+  public record StoredManifest(BackupManifest manifest, String eTag) {}
+
+  /**
+   * Writes {@code manifest.json}, only if there is none (S3 conditional write, {@code If-None-Match: *}): of two
+   * writers committing one folder at once, one fails here, so a committed backup is never overwritten. Call it only
+   * after every other object of the backup is complete. A store without conditional writes (HTTP 501) gets a check
+   * for the manifest before a plain write, which narrows the race to that interval but cannot close it.
+   *
+   * @throws ManifestConflict when a manifest is already there
+   */
   public void commit(BackupLayout layout, BackupManifest manifest, Optional<String> sseKmsKeyId) {
     PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(layout.manifestKey())
         .contentType("application/json");
     sseKmsKeyId.ifPresent(id -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(id));
-    s3.putObject(put.build(), RequestBody.fromBytes(manifest.toJson()));
+    try {
+      s3.putObject(put.copy().ifNoneMatch("*").build(), RequestBody.fromBytes(manifest.toJson()));
+    } catch (S3Exception e) {
+      if (isConflict(e)) {
+        throw new ManifestConflict(layout.manifestKey() + " was written by another writer first");
+      }
+      if (e.statusCode() != 501) {
+        throw e;
+      }
+      if (exists(layout.manifestKey())) {
+        throw new ManifestConflict(layout.manifestKey() + " was written by another writer first");
+      }
+      s3.putObject(put.build(), RequestBody.fromBytes(manifest.toJson()));
+    }
+  }
+
+  /**
+   * Replaces a committed {@code manifest.json} only if it is still the one read ({@code If-Match: <etag>}), as
+   * {@code backup rewrap} does: two rewraps, or a rewrap and a deletion, cannot both win. A store without conditional
+   * writes (HTTP 501) is refused rather than overwritten blind.
+   *
+   * @throws ManifestConflict when the manifest changed or went since {@code read}
+   */
+  public void replace(BackupLayout layout, StoredManifest read, BackupManifest manifest) {
+    try {
+      s3.putObject(PutObjectRequest.builder().bucket(bucket).key(layout.manifestKey()).contentType("application/json")
+          .ifMatch(read.eTag()).build(), RequestBody.fromBytes(manifest.toJson()));
+    } catch (S3Exception e) {
+      if (isConflict(e) || e.statusCode() == 404) {
+        throw new ManifestConflict(layout.manifestKey() + " changed since it was read (ETag " + read.eTag() + ")");
+      }
+      throw e;
+    }
+  }
+
+  /** The committed manifest of {@code layout} with its ETag. */
+  public StoredManifest readStored(BackupLayout layout) throws IOException {
+    var response = s3.getObjectAsBytes(b -> b.bucket(bucket).key(layout.manifestKey()));
+    return new StoredManifest(BackupManifest.fromJson(response.asByteArray()), response.response().eTag());
+  }
+
+  /** The bucket's copy of key {@code keyId}, if an agent stored one ({@link KeyEnvelope}). */
+  public Optional<KeyEnvelope> keyEnvelope(String storePrefix, String keyId) throws IOException {
+    try {
+      return Optional.of(KeyEnvelope.fromJson(s3.getObjectAsBytes(b -> b.bucket(bucket)
+          .key(BackupLayout.keyEnvelopeKey(storePrefix, keyId))).asByteArray()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Stores {@code mine} unless a copy of that key id is there already (conditional create), then returns the copy in
+   * force: whoever's was written first. A store without conditional writes is refused: two agents generating one key
+   * id at once would then leave the fleet with two different keys under it.
+   */
+  public KeyEnvelope putKeyEnvelope(String storePrefix, KeyEnvelope mine) throws IOException {
+    String key = BackupLayout.keyEnvelopeKey(storePrefix, mine.keyId());
+    try {
+      s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType("application/json").ifNoneMatch("*")
+          .build(), RequestBody.fromBytes(mine.toJson()));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 501) {
+        throw new IOException("the store does not support conditional writes (If-None-Match), so agents cannot agree "
+            + "on one generated key; provide the key in every spoke's key Secret instead (activeKeySource: Provided)");
+      }
+      if (!isConflict(e)) {
+        throw e; // 412/409: another agent's copy got there first; the read-back returns it
+      }
+    }
+    return keyEnvelope(storePrefix, mine.keyId()).orElseThrow(() -> new IOException(key + " vanished right after it "
+        + "was written"));
+  }
+
+  private static boolean isConflict(S3Exception e) {
+    return e.statusCode() == 412 || e.statusCode() == 409;
   }
 
   /** Every backup under {@code prefix} (a store prefix, or deeper: a cluster's or a hosted cluster's folder). */
@@ -79,7 +175,8 @@ public final class BackupCatalog {
 
   /**
    * Every cluster folder under the store prefix, or only {@code cluster}'s when it is not null, with the manifests
-   * of its committed backups read. Keys that do not fit the layout are not backups and are passed over.
+   * of its committed backups read. Keys that do not fit the layout are not backups and are passed over; a manifest
+   * describing another folder than its own (copied or moved) is reported unreadable, not imported.
    */
   public List<ClusterFolder> scan(String storePrefix, String cluster) {
     String prefix = BackupLayout.normalisePrefix(storePrefix);
@@ -113,7 +210,13 @@ public final class BackupCatalog {
         continue;
       }
       try {
-        backups.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Found(layout.get(), read(layout.get())));
+        BackupManifest m = read(layout.get());
+        Optional<String> misplaced = AuthenticatedManifest.misplaced(m, layout.get());
+        if (misplaced.isPresent()) {
+          // a folder copied under another name would be imported as a backup that no restore accepts
+          throw new IOException(misplaced.get());
+        }
+        backups.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Found(layout.get(), m));
       } catch (IOException e) {
         unreadable.computeIfAbsent(owner, c -> new ArrayList<>()).add(new Unreadable(layout.get(), e.getMessage()));
       }

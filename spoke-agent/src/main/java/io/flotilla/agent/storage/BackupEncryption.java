@@ -95,7 +95,7 @@ public final class BackupEncryption {
         throw new WrongKeyException("backup " + manifest.backup() + " is encrypted with key '" + manifest.keyId()
             + "' and no encryption key was given");
       }
-      StreamingAead aead = DataKeys.unwrap(kek, manifest.keyId(), manifest.wrappedDataKey());
+      StreamingAead aead = DataKeys.unwrap(kek, manifest.keyId(), manifest.wrappedDataKey(), manifest.formatVersion());
       return new BackupEncryption(Mode.AES256GCM, aead, manifest.keyId(), manifest.wrappedDataKey(), null);
     }
     if (CIPHER_SSE_KMS.equals(cipher)) {
@@ -105,6 +105,18 @@ public final class BackupEncryption {
       return none();
     }
     throw new IllegalArgumentException("unknown cipher in manifest: " + cipher);
+  }
+
+  /**
+   * The data key of {@code manifest} (opened with {@code from}, the KEK its key id names) wrapped under {@code to},
+   * base64, for a manifest of the current format.
+   *
+   * @throws WrongKeyException when {@code from} does not open it
+   */
+  public static String rewrapDataKey(BackupManifest manifest, KeyEncryptionKey from, KeyEncryptionKey to)
+      throws WrongKeyException {
+    return DataKeys.rewrap(from, Objects.requireNonNull(to, "to"), manifest.keyId(), manifest.wrappedDataKey(),
+        manifest.formatVersion());
   }
 
   public Mode mode() {

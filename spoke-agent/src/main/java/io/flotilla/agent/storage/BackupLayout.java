@@ -13,7 +13,9 @@ import java.util.Objects;
  * {@code /}; that is checked, because a slash would make one backup's folder look like another's.
  *
  * <p>Each cluster folder {@code <prefix>/<cluster>/} also holds {@code cluster-identity.json}
- * ({@link ClusterIdentity}): which cluster owns the folder.
+ * ({@link ClusterIdentity}): which cluster owns the folder. {@code <prefix>/_keyring/} holds the bucket's copies of
+ * rotated keys ({@link KeyEnvelope}); no cluster can be named {@code _keyring} (Kubernetes names start with a letter or
+ * digit), so it is never a cluster folder.
  */
 public record BackupLayout(String prefix, String cluster, String hostedClusterNamespace, String hostedClusterName,
     String backup) {
@@ -25,6 +27,8 @@ public record BackupLayout(String prefix, String cluster, String hostedClusterNa
   public static final String RESOURCES_ROLE = "resources";
   /** In each cluster folder: the identity of the cluster that owns it. */
   public static final String IDENTITY = "cluster-identity.json";
+  /** Under the store prefix: rotated keys, each wrapped under the key it replaced. */
+  public static final String KEYRING_FOLDER = "_keyring";
 
   public BackupLayout {
     prefix = normalisePrefix(prefix);
@@ -64,6 +68,14 @@ public record BackupLayout(String prefix, String cluster, String hostedClusterNa
   public static String clusterFolder(String prefix, String cluster) {
     segment("cluster", cluster);
     return normalisePrefix(prefix) + cluster + "/";
+  }
+
+  /** Key of the bucket's copy of the store key {@code keyId} ({@link KeyEnvelope}). */
+  public static String keyEnvelopeKey(String prefix, String keyId) {
+    if (keyId == null || !KeyRing.KEY_ID.matcher(keyId).matches()) {
+      throw new IllegalArgumentException("not a valid key id: '" + keyId + "'");
+    }
+    return normalisePrefix(prefix) + KEYRING_FOLDER + "/" + keyId + ".json";
   }
 
   /** Key of the cluster folder's identity marker. */

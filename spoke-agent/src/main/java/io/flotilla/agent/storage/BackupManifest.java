@@ -23,10 +23,15 @@ import java.time.temporal.ChronoUnit;
  *
  * <p>{@code clusterUID} (the writer's {@link ClusterIdentity} UID) and {@code policy} (the BackupPolicy that scheduled
  * the backup) were added later in format 1: manifests without them still read, with nulls.
+ *
+ * <p>Format 2 adds {@code seal}: an HMAC under the key named by {@code keyId} over everything else in the manifest
+ * ({@link ManifestSeal}), so a manifest altered or copied under another backup's name is refused
+ * ({@link AuthenticatedManifest}). Client-side encrypted format-2 manifests must carry one; format-1 manifests have
+ * none and are read as before, on their checksums ({@code flotilla backup rewrap} seals them).
  */
 @JsonPropertyOrder({"formatVersion", "backup", "cluster", "clusterUID", "hostedCluster", "policy", "startedAt",
     "completedAt", "codec", "cipher", "keyId", "wrappedDataKey", "snapshot", "resources", "hostedClusterApiVersion",
-    "agentVersion"})
+    "agentVersion", "seal"})
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BackupManifest(
@@ -45,30 +50,60 @@ public record BackupManifest(
     String hostedClusterApiVersion,
     String agentVersion,
     String clusterUID,
-    String policy) {
+    String policy,
+    Seal seal) {
 
   /** A manifest without writer UID or policy (as written before they existed). */
   public BackupManifest(int formatVersion, String backup, String cluster, HostedClusterRef hostedCluster,
       String startedAt, String completedAt, String codec, String cipher, String keyId, String wrappedDataKey,
       ObjectFigures snapshot, ObjectFigures resources, String hostedClusterApiVersion, String agentVersion) {
     this(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher, keyId, wrappedDataKey,
-        snapshot, resources, hostedClusterApiVersion, agentVersion, null, null);
+        snapshot, resources, hostedClusterApiVersion, agentVersion, null, null, null);
   }
 
-  /** This manifest as written by the cluster whose {@link ClusterIdentity} UID is {@code uid}. */
+  /** An unsealed manifest. */
+  public BackupManifest(int formatVersion, String backup, String cluster, HostedClusterRef hostedCluster,
+      String startedAt, String completedAt, String codec, String cipher, String keyId, String wrappedDataKey,
+      ObjectFigures snapshot, ObjectFigures resources, String hostedClusterApiVersion, String agentVersion,
+      String clusterUID, String policy) {
+    this(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher, keyId, wrappedDataKey,
+        snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy, null);
+  }
+
+  /** This manifest as written by the cluster whose {@link ClusterIdentity} UID is {@code uid} (unsealed). */
   public BackupManifest writtenBy(String uid) {
     return new BackupManifest(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
-        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, uid, policy);
+        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, uid, policy, null);
   }
 
-  /** This manifest for a backup the BackupPolicy {@code policy} scheduled (null: on demand). */
+  /** This manifest for a backup the BackupPolicy {@code policy} scheduled (null: on demand; unsealed). */
   public BackupManifest withPolicy(String policy) {
     return new BackupManifest(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
-        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy);
+        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy, null);
   }
 
-  /** Bumped on incompatible changes; readers refuse a newer major version. */
-  public static final int FORMAT_VERSION = 1;
+  /** This manifest with its data key wrapped under another KEK, in the current format (unsealed). */
+  public BackupManifest rewrapped(String newKeyId, String newWrappedDataKey) {
+    return new BackupManifest(FORMAT_VERSION, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
+        newKeyId, newWrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy,
+        null);
+  }
+
+  /** This manifest carrying {@code seal}; see {@link ManifestSeal#seal}. */
+  public BackupManifest withSeal(Seal seal) {
+    return new BackupManifest(formatVersion, backup, cluster, hostedCluster, startedAt, completedAt, codec, cipher,
+        keyId, wrappedDataKey, snapshot, resources, hostedClusterApiVersion, agentVersion, clusterUID, policy, seal);
+  }
+
+  /**
+   * Bumped on incompatible changes; readers refuse a newer major version. 2: sealed manifests, and data keys wrapped
+   * under a label of their own ({@link KeyEncryptionKey#wrapAd}); an agent before it refuses them by this number.
+   */
+  public static final int FORMAT_VERSION = 2;
+
+  /** The manifest's authentication tag: {@code algorithm} names how {@code mac} (base64) was computed. */
+  @JsonPropertyOrder({"algorithm", "mac"})
+  public record Seal(String algorithm, String mac) {}
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)

@@ -188,6 +188,7 @@ public final class CatalogReconciliation {
     s.location = new HostedClusterBackupStatus.Location();
     s.location.bucket = bucket;
     s.location.keyPrefix = layout.folder();
+    s.keyId = BackupEncryption.CIPHER_TINK.equals(m.cipher()) ? m.keyId() : null;
     if (m.snapshot() != null) {
       s.snapshot = new HostedClusterBackupStatus.Snapshot();
       s.snapshot.rawBytes = m.snapshot().rawBytes();

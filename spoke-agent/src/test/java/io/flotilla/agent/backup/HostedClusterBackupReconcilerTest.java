@@ -85,6 +85,11 @@ class HostedClusterBackupReconcilerTest {
     Map<String, String> scheduledVerify = Map.of(EffectiveBackupSchedule.SCHEDULED_TIME_ANNOTATION,
         "2026-01-01T00:00:00Z", HostedClusterBackup.VERIFY_ANNOTATION, "req-1");
     Map<String, String> imported = Map.of(CatalogReconciliation.IMPORTED_ANNOTATION, "s3://b/f/");
+    Map<String, String> rewrap = Map.of(HostedClusterBackup.REWRAP_ANNOTATION, "req-2");
+    Map<String, String> both = Map.of(HostedClusterBackup.VERIFY_ANNOTATION, "req-1",
+        HostedClusterBackup.REWRAP_ANNOTATION, "req-2");
+    Map<String, String> scheduledRewrap = Map.of(EffectiveBackupSchedule.SCHEDULED_TIME_ANNOTATION,
+        "2026-01-01T00:00:00Z", HostedClusterBackup.REWRAP_ANNOTATION, "req-2");
     record Row(String what, Map<String, String> annotations, Consumer<HostedClusterBackupStatus> status, Next next) {}
     List<Row> rows = List.of(
         new Row("a new record", none, null, Next.RUN),
@@ -104,7 +109,21 @@ class HostedClusterBackupReconcilerTest {
         new Row("scheduled on the spoke: never run from the hub", scheduled, null, Next.NOTHING),
         new Row("scheduled, its spoke executor gone: not this agent's to fail", scheduled,
             s -> { s.phase = Phase.InProgress; s.executor = "test/mc1/schedule/old"; }, Next.NOTHING),
-        new Row("scheduled, completed, verification asked", scheduledVerify, s -> s.phase = Phase.Completed, Next.VERIFY));
+        new Row("scheduled, completed, verification asked", scheduledVerify, s -> s.phase = Phase.Completed, Next.VERIFY),
+        new Row("completed, rewrap asked", rewrap, s -> s.phase = Phase.Completed, Next.REWRAP),
+        new Row("rewrap asked and answered", rewrap, s -> {
+          s.phase = Phase.Completed;
+          s.rewrap = new HostedClusterBackupStatus.Rewrap();
+          s.rewrap.request = "req-2";
+        }, Next.NOTHING),
+        new Row("both asked: the verification first", both, s -> s.phase = Phase.Completed, Next.VERIFY),
+        new Row("both asked, verification answered", both, s -> {
+          s.phase = Phase.Completed;
+          s.verification = new HostedClusterBackupStatus.Verification();
+          s.verification.request = "req-1";
+        }, Next.REWRAP),
+        new Row("rewrap of a failed backup: nothing to rewrap", rewrap, s -> s.phase = Phase.Failed, Next.NOTHING),
+        new Row("scheduled, completed, rewrap asked", scheduledRewrap, s -> s.phase = Phase.Completed, Next.REWRAP));
     for (Row row : rows) {
       assertThat(reconciler.next(record(row.annotations(), row.status()))).as(row.what()).isEqualTo(row.next());
     }

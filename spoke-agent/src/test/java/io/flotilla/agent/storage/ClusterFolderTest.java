@@ -92,9 +92,12 @@ class ClusterFolderTest {
       BackupLayout a2 = new BackupLayout("p", "mc-1", "clusters", "hc-2", "a2");
       BackupLayout broken = new BackupLayout("p", "mc-1", "clusters", "hc-1", "broken");
       BackupLayout c1 = new BackupLayout("p", "mc-2", "clusters", "hc-3", "c1");
-      catalog.commit(a1, LayoutAndManifestTest.sample("a1").writtenBy("uid-a"), Optional.empty());
-      catalog.commit(a2, LayoutAndManifestTest.sample("a2"), Optional.empty());
-      catalog.commit(c1, LayoutAndManifestTest.sample("c1"), Optional.empty());
+      BackupLayout copied = new BackupLayout("p", "mc-1", "clusters", "hc-1", "copy-of-a1");
+      catalog.commit(a1, LayoutAndManifestTest.sample(a1).writtenBy("uid-a"), Optional.empty());
+      catalog.commit(a2, LayoutAndManifestTest.sample(a2), Optional.empty());
+      catalog.commit(c1, LayoutAndManifestTest.sample(c1), Optional.empty());
+      // a1's folder copied under another name: its manifest says a1, so it is not imported as "copy-of-a1"
+      catalog.commit(copied, LayoutAndManifestTest.sample(a1).writtenBy("uid-a"), Optional.empty());
       s3.putObject(b -> b.bucket(BUCKET).key(broken.manifestKey()), RequestBody.fromString("{\"formatVersion\""));
       // neither a backup nor a marker: an interrupted backup, a stray file, a manifest too shallow to be a backup
       s3.putObject(b -> b.bucket(BUCKET).key("p/mc-1/clusters/hc-1/a3/etcd-snapshot.db.zst"), RequestBody.fromString("x"));
@@ -110,7 +113,9 @@ class ClusterFolderTest {
       assertThat(mc1.backups()).extracting(f -> f.layout().backup()).containsExactly("a1", "a2");
       assertThat(mc1.backups().get(0).manifest().clusterUID()).isEqualTo("uid-a");
       assertThat(mc1.backups().get(1).manifest().clusterUID()).as("written before writers were recorded").isNull();
-      assertThat(mc1.unreadable()).singleElement().satisfies(u -> assertThat(u.layout()).isEqualTo(broken));
+      assertThat(mc1.unreadable()).extracting(BackupCatalog.Unreadable::layout).containsExactlyInAnyOrder(broken, copied);
+      assertThat(mc1.unreadable()).filteredOn(u -> u.layout().equals(copied)).singleElement()
+          .satisfies(u -> assertThat(u.error()).contains("that of backup a1"));
       assertThat(all.get(1).identity()).isEmpty();
       assertThat(all.get(1).backups()).extracting(f -> f.layout()).containsExactly(c1);
       assertThat(one).containsExactly(mc1);
@@ -122,7 +127,7 @@ class ClusterFolderTest {
     try (S3Client s3 = S3ProxyTestSupport.client(proxy)) {
       BackupCatalog catalog = new BackupCatalog(s3, BUCKET);
       BackupLayout a1 = new BackupLayout("p", "mc-1", "clusters", "hc-1", "a1");
-      catalog.commit(a1, LayoutAndManifestTest.sample("a1"), Optional.empty());
+      catalog.commit(a1, LayoutAndManifestTest.sample(a1), Optional.empty());
       s3.putObject(b -> b.bucket(BUCKET).key("p/mc-1/cluster-identity.json"), RequestBody.fromString("{\"cluster\":\"mc-1\"}"));
 
       BackupCatalog.ClusterFolder mc1 = catalog.scan("p", "mc-1").get(0);

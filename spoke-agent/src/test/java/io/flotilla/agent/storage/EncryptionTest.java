@@ -155,7 +155,7 @@ class EncryptionTest {
   }
 
   static BackupManifest manifest(BackupEncryption enc) {
-    return new BackupManifest(1, "b", "c", new BackupManifest.HostedClusterRef("clusters", "hc"), null, null, "zstd",
+    return new BackupManifest(BackupManifest.FORMAT_VERSION, "b", "c", new BackupManifest.HostedClusterRef("clusters", "hc"), null, null, "zstd",
         enc.cipherName(), enc.keyId(), enc.wrappedDataKey(), null, null, null, null);
   }
 

@@ -78,8 +78,9 @@ class LayoutAndManifestTest {
   @Test
   void manifestFromANewerFormatIsRefusedAndUnknownFieldsAreIgnored() throws Exception {
     String json = sample("b1").toJsonString();
-    assertThatThrownBy(() -> BackupManifest.fromJson(json.replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")
-        .getBytes(StandardCharsets.UTF_8))).hasMessageContaining("format version 2");
+    int newer = BackupManifest.FORMAT_VERSION + 1;
+    assertThatThrownBy(() -> BackupManifest.fromJson(json.replace("\"formatVersion\" : " + BackupManifest.FORMAT_VERSION,
+        "\"formatVersion\" : " + newer).getBytes(StandardCharsets.UTF_8))).hasMessageContaining("format version " + newer);
     BackupManifest withExtra = BackupManifest.fromJson(json.replace("\"backup\" :", "\"futureField\" : 7, \"backup\" :")
         .getBytes(StandardCharsets.UTF_8));
     assertThat(withExtra.backup()).isEqualTo("b1");
@@ -127,5 +128,14 @@ class LayoutAndManifestTest {
         Codec.ZSTD.manifestName(), BackupEncryption.CIPHER_TINK, "kek-1", "d3JhcHBlZA==",
         new BackupManifest.ObjectFigures("etcd-snapshot.db.zst.enc", 1000, 300, "aa", "bb", 4242L, 17L),
         null, "hypershift.openshift.io/v1beta1", "0.1.0");
+  }
+
+  /** {@link #sample(String)} as the manifest of {@code l}'s folder. */
+  static BackupManifest sample(BackupLayout l) {
+    BackupManifest m = sample(l.backup());
+    return new BackupManifest(m.formatVersion(), l.backup(), l.cluster(),
+        new BackupManifest.HostedClusterRef(l.hostedClusterNamespace(), l.hostedClusterName()), m.startedAt(),
+        m.completedAt(), m.codec(), m.cipher(), m.keyId(), m.wrappedDataKey(), m.snapshot(), m.resources(),
+        m.hostedClusterApiVersion(), m.agentVersion());
   }
 }

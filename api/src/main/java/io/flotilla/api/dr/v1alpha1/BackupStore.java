@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 @AdditionalPrinterColumn(name = "Prefix", jsonPath = ".spec.prefix")
 @AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".spec.endpoint")
 @AdditionalPrinterColumn(name = "Encryption", jsonPath = ".spec.encryption.type")
+@AdditionalPrinterColumn(name = "Active Key", jsonPath = ".status.activeKeyId")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class BackupStore extends CustomResource<BackupStoreSpec, BackupStoreStatus> {
   public static final String GROUP = "dr.flotilla.io";

@@ -38,10 +38,26 @@ public class BackupStoreSpec {
   public static class Encryption {
     @Default("AES256GCM")
     public Type type = Type.AES256GCM;
-    @JsonPropertyDescription("Secret on each spoke holding the key-encryption key (key 'key', 32 bytes) and its id (key 'keyId').")
+    @JsonPropertyDescription("Secret on each spoke holding the store's key ring: 32-byte keys under 'key-<id>' and "
+        + "the id new backups use under 'active' (or, as before rings, one key under 'key' with its id under 'keyId'). "
+        + "Keys that wrapped older backups stay in it. It never leaves the spoke.")
     public NamespacedName keySecret;
     public String kmsKeyId;
 
+    @JsonPropertyDescription("Id of the key every agent writes new backups under (flotilla store rotate-key sets it). "
+        + "Unset: the key Secret's 'active' entry, else its 'keyId'. Restores and verifications use the key each "
+        + "backup names, active or retired.")
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+    public String activeKeyId;
+
+    @JsonPropertyDescription("Where an agent whose key Secret lacks activeKeyId gets it. Generated: from the bucket "
+        + "(_keyring/<id>.json, wrapped under the key it replaced), where the first agent that needed it put it after "
+        + "generating it. Provided (the default): only from the key Secret, where your secret distribution puts "
+        + "key-<id>; nothing is generated.")
+    public KeySource activeKeySource;
+
     public enum Type { None, AES256GCM, SSEKMS }
+
+    public enum KeySource { Generated, Provided }
   }
 }

@@ -21,6 +21,10 @@ public class HostedClusterBackupStatus {
   public Snapshot snapshot;
   public Progress progress;
   public Verification verification;
+  @JsonPropertyDescription("Id of the store key the backup's data key is wrapped under (client-side encryption only): "
+      + "restores need that key in the spoke's key Secret. An id, never a key.")
+  public String keyId;
+  public Rewrap rewrap;
   @JsonPropertyDescription("The agent that ran the backup; a restart of another agent id marks an InProgress backup as interrupted.")
   public String executor;
   public List<Condition> conditions = new ArrayList<>();
@@ -64,6 +68,20 @@ public class HostedClusterBackupStatus {
     public Long etcdRevision;
     @JsonPropertyDescription("Total keys (all revisions) reported by etcdctl snapshot status.")
     public Long totalKeys;
+    public String message;
+  }
+
+  /** Result of the last rewrap: the data key wrapped under the store's active key, the manifest sealed again. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Rewrap {
+    @JsonPropertyDescription("The rewrap-requested annotation value this result answers.")
+    public String request;
+    public String rewrappedAt;
+    public Boolean passed;
+    @JsonPropertyDescription("Key id the data key was wrapped under before.")
+    public String fromKeyId;
+    @JsonPropertyDescription("Key id it is wrapped under now.")
+    public String toKeyId;
     public String message;
   }
 }
