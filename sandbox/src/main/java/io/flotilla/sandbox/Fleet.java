@@ -306,6 +306,7 @@ public final class Fleet implements AutoCloseable {
     spec.region = store.region();
     spec.endpoint = store.endpoint().toString();
     spec.forcePathStyle = true;
+    spec.insecureEndpoint = true; // S3Proxy serves plain http on loopback in the sandbox
     spec.credentialsSecret = new io.flotilla.api.common.NamespacedName(AGENT_NAMESPACE, STORE_CREDENTIALS_SECRET);
     spec.encryption = new io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption();
     spec.encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.AES256GCM;

@@ -73,7 +73,9 @@ final class SwappedSnapshots {
           ours.startedAt(), ours.completedAt(), ours.codec(), ours.cipher(), ours.keyId(), ours.wrappedDataKey(),
           matching, ours.resources(), ours.hostedClusterApiVersion(), ours.agentVersion(), ours.clusterUID(),
           ours.policy());
-      s3.putObject(b -> b.bucket(bucket).key(ourFolder + BackupLayout.MANIFEST), RequestBody.fromBytes(forged.toJson()));
+      // sealed with the store's key, as someone holding it could: the seal holds, only the etcd comparison can tell
+      BackupManifest sealed = io.flotilla.agent.storage.ManifestSeal.seal(forged, kek);
+      s3.putObject(b -> b.bucket(bucket).key(ourFolder + BackupLayout.MANIFEST), RequestBody.fromBytes(sealed.toJson()));
     }
   }
 

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperatio
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupPolicy;
+import io.flotilla.common.StoreConfinement;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterMigration;
@@ -41,10 +42,20 @@ public final class DrAdmission implements AdmissionValidator {
   public static final String IMMUTABLE_HOSTED_CLUSTER = "ImmutableHostedCluster";
   public static final String POINT_OF_NO_RETURN_PASSED = "PointOfNoReturnPassed";
 
-  private final KubernetesSerialization serialization;
+  public static final String STORE_REFUSED = "BackupStoreRefused";
 
+  private final KubernetesSerialization serialization;
+  private final String agentNamespace;
+
+  /** With the agents in the namespace the shipped manifests give them ({@link StoreConfinement#DEFAULT_AGENT_NAMESPACE}). */
   public DrAdmission(KubernetesSerialization serialization) {
+    this(serialization, StoreConfinement.DEFAULT_AGENT_NAMESPACE);
+  }
+
+  /** @param agentNamespace where the agents run: a BackupStore's Secrets must be there (StoreConfinement) */
+  public DrAdmission(KubernetesSerialization serialization, String agentNamespace) {
     this.serialization = Objects.requireNonNull(serialization, "serialization");
+    this.agentNamespace = Objects.requireNonNull(agentNamespace, "agentNamespace");
   }
 
   /** This validator at {@value #PATH} for CREATE and UPDATE of BackupPolicy and HostedClusterMigration. */
@@ -57,7 +68,7 @@ public final class DrAdmission implements AdmissionValidator {
         .withApiGroups(BackupStore.GROUP)
         .withApiVersions(BackupStore.VERSION)
         .withOperations("CREATE", "UPDATE")
-        .withResources("backuppolicies", "hostedclustermigrations")
+        .withResources("backuppolicies", "hostedclustermigrations", "backupstores")
         .withScope("*")
         .build());
   }
@@ -80,6 +91,8 @@ public final class DrAdmission implements AdmissionValidator {
       return switch (kind) {
         case "BackupPolicy" -> verdict(policy(request, create));
         case "HostedClusterMigration" -> verdict(migration(request, create));
+        case "BackupStore" -> verdict(StoreConfinement.problems(object(request.getObject(), BackupStore.class).getSpec(),
+            agentNamespace).stream().map(m -> new Problem(STORE_REFUSED, m)).toList());
         // the configuration sends only these kinds here; anything else is not ours to judge
         default -> AdmissionVerdict.allow(List.of("flotilla's DR webhook does not validate " + kind));
       };

@@ -106,6 +106,7 @@ public final class AgentBackup implements BackupUnderTest, AutoCloseable {
     store.getSpec().endpoint = env.store().endpoint().toString();
     store.getSpec().region = env.store().region();
     store.getSpec().forcePathStyle = true;
+    store.getSpec().insecureEndpoint = true; // S3Proxy on loopback, plain http
     store.getSpec().credentialsSecret = new NamespacedName(AGENT_NS, "store-credentials");
     store.getSpec().encryption = new BackupStoreSpec.Encryption();
     store.getSpec().encryption.keySecret = new NamespacedName(AGENT_NS, "encryption-key");

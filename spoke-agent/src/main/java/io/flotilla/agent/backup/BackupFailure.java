@@ -7,6 +7,8 @@ package io.flotilla.agent.backup;
 public final class BackupFailure extends Exception {
   public static final String HOSTED_CLUSTER_NOT_FOUND = "HostedClusterNotFound";
   public static final String STORE_NOT_FOUND = "BackupStoreNotFound";
+  /** The store would make the agent a confused deputy (io.flotilla.common.StoreConfinement). */
+  public static final String STORE_REFUSED = "BackupStoreRefused";
   public static final String CREDENTIALS_NOT_FOUND = "CredentialsNotFound";
   public static final String STORE_UNREACHABLE = "BackupStoreUnreachable";
   public static final String ENCRYPTION_KEY_INVALID = "EncryptionKeyInvalid";

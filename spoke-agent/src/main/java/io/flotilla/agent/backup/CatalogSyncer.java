@@ -49,7 +49,7 @@ public final class CatalogSyncer implements AutoCloseable {
       Clock clock, Duration retryDelay) {
     this.hub = Objects.requireNonNull(hub);
     this.config = Objects.requireNonNull(config);
-    this.stores = new StoreConnector(hub, local, s3, config.clusterName());
+    this.stores = new StoreConnector(hub, local, s3, config.clusterName(), config.backup().agentNamespace());
     this.clock = Objects.requireNonNull(clock);
     this.retryDelay = Objects.requireNonNull(retryDelay);
     this.records = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,

@@ -65,7 +65,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
     Clock clock = Clock.systemUTC();
     // One id per process: a record InProgress under another id was interrupted by an agent restart.
     this.executorId = identity + "/" + UUID.randomUUID().toString().substring(0, 8);
-    this.stores = new StoreConnector(hub, local, s3, config.clusterName());
+    this.stores = new StoreConnector(hub, local, s3, config.clusterName(), config.backup().agentNamespace());
     this.records = new HubRecords<>(hub, HostedClusterBackup.class, HostedClusterBackupStatus::new,
         HostedClusterBackup.OBJECTS_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,

@@ -16,6 +16,7 @@ import io.flotilla.agent.storage.S3Clients;
 import io.flotilla.agent.storage.WrongKeyException;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
+import io.flotilla.common.StoreConfinement;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -56,18 +57,29 @@ public final class StoreConnector {
   private final KubernetesClient local;
   private final S3Factory s3Factory;
   private final String cluster;
+  private final String agentNamespace;
 
   /** For tools and tests that never generate a key: the bucket's copies would name no cluster. */
   public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory) {
     this(hub, local, s3Factory, "an unnamed cluster");
   }
 
-  /** @param cluster this management cluster's name, which the bucket's copies of keys it generates record */
+  /** An agent in the default namespace ({@link BackupConfig#DEFAULT_NAMESPACE}). */
   public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory, String cluster) {
+    this(hub, local, s3Factory, cluster, BackupConfig.DEFAULT_NAMESPACE);
+  }
+
+  /**
+   * @param cluster        this management cluster's name, which the bucket's copies of keys it generates record
+   * @param agentNamespace the agent's namespace: the only one it reads a store's Secrets from (StoreConfinement)
+   */
+  public StoreConnector(KubernetesClient hub, KubernetesClient local, S3Factory s3Factory, String cluster,
+      String agentNamespace) {
     this.hub = Objects.requireNonNull(hub);
     this.local = Objects.requireNonNull(local);
     this.s3Factory = Objects.requireNonNull(s3Factory);
     this.cluster = Objects.requireNonNull(cluster);
+    this.agentNamespace = Objects.requireNonNull(agentNamespace);
   }
 
   /**
@@ -204,6 +216,12 @@ public final class StoreConnector {
   private Connection open(String name, boolean forWriting,
       java.util.function.Function<BackupStoreSpec, String> keyCheckFolder) throws BackupFailure {
     BackupStoreSpec spec = store(name);
+    // the webhook refuses these too, but webhooks can be bypassed: nothing is read or paused for such a store
+    java.util.List<String> unconfined = StoreConfinement.problems(spec, agentNamespace);
+    if (!unconfined.isEmpty()) {
+      throw new BackupFailure(BackupFailure.STORE_REFUSED, "BackupStore " + name + " is refused: "
+          + String.join("; ", unconfined));
+    }
     String checkKeyAgainst = keyCheckFolder == null ? null : keyCheckFolder.apply(spec);
     Map<String, String> credentials = secretData(spec.credentialsSecret == null ? null : spec.credentialsSecret.namespace,
         spec.credentialsSecret == null ? null : spec.credentialsSecret.name, BackupFailure.CREDENTIALS_NOT_FOUND,

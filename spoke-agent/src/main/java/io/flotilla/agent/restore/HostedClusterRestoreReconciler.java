@@ -50,7 +50,7 @@ public final class HostedClusterRestoreReconciler implements Reconciler<HostedCl
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the snapshot relay", e);
     }
-    this.executor = new RestoreExecutor(local, new StoreConnector(hub, local, s3, config.clusterName()), records, relay,
+    this.executor = new RestoreExecutor(local, new StoreConnector(hub, local, s3, config.clusterName(), config.backup().agentNamespace()), records, relay,
         config.backup().etcd(), clock, config.backup().restoreTimeout(), config.work());
     this.work = Objects.requireNonNull(work);
   }

@@ -45,7 +45,7 @@ public final class ScheduledBackups implements AutoCloseable {
         "flotilla-agent/" + config.clusterName());
     // Stores from the spoke's copies (StoreCopies), credentials and keys from the spoke's Secrets: no hub read.
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(),
-        new StoreConnector(local, local, s3, config.clusterName()), records, clock,
+        new StoreConnector(local, local, s3, config.clusterName(), config.backup().agentNamespace()), records, clock,
         identity + "/schedule/" + UUID.randomUUID().toString().substring(0, 8), config.work());
     this.runner = new ScheduleRunner(local, namespace, cache, new ScheduleRunner.BackupStep() {
       @Override

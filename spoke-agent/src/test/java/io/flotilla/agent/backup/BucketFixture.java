@@ -51,6 +51,8 @@ final class BucketFixture implements AutoCloseable {
     spec.credentialsSecret = new NamespacedName(AGENT_NAMESPACE, credentialsSecret);
     spec.encryption = new BackupStoreSpec.Encryption();
     spec.encryption.type = BackupStoreSpec.Encryption.Type.None;
+    spec.allowUnencrypted = true;
+    spec.insecureEndpoint = true; // S3Proxy on loopback
     client.resource(store).create();
   }
 

@@ -90,6 +90,8 @@ class ScheduledBackupsTest {
     spec.credentialsSecret = new NamespacedName(NS, "store-credentials");
     spec.encryption = new BackupStoreSpec.Encryption();
     spec.encryption.type = BackupStoreSpec.Encryption.Type.None;
+    spec.allowUnencrypted = true;
+    spec.insecureEndpoint = true; // S3Proxy on loopback
     hubAdmin.resource(store).create();
     hubAdmin.configMaps().inNamespace("mc1").resource(HubOutageTest.schedule("mc1")).create();
 

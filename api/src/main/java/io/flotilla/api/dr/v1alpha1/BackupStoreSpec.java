@@ -9,6 +9,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.flotilla.api.common.NamespacedName;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.endpoint) || !self.endpoint.startsWith('http://') || (has(self.insecureEndpoint) && self.insecureEndpoint)",
+    message = "a plain-http endpoint needs insecureEndpoint: true")
+@ValidationRule(value = "!has(self.encryption) || !has(self.encryption.type) || self.encryption.type != 'None' || (has(self.allowUnencrypted) && self.allowUnencrypted)",
+    message = "encryption.type None needs allowUnencrypted: true")
 public class BackupStoreSpec {
   @Required @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
   public String bucket;
@@ -26,8 +30,14 @@ public class BackupStoreSpec {
 
   public Boolean forcePathStyle;
 
+  @JsonPropertyDescription("Allow a plain-http endpoint (credentials and snapshots unprotected on the wire). Without it an http endpoint is refused by the webhook and by every agent.")
+  public Boolean insecureEndpoint;
+
+  @JsonPropertyDescription("Allow encryption.type None (etcd snapshots, with every Secret of the hosted cluster, in plain text in the bucket). Without it such a store is refused by the webhook and by every agent.")
+  public Boolean allowUnencrypted;
+
   @Required
-  @JsonPropertyDescription("Secret on each spoke with keys accessKeyId and secretAccessKey. It never leaves the spoke.")
+  @JsonPropertyDescription("Secret on each spoke, in the agent's namespace, with keys accessKeyId and secretAccessKey. It never leaves the spoke; a Secret in another namespace is refused.")
   public NamespacedName credentialsSecret;
 
   public Encryption encryption = new Encryption();
