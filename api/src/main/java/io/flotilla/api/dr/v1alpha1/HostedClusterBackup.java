@@ -23,6 +23,34 @@ public class HostedClusterBackup extends CustomResource<HostedClusterBackupSpec,
   public static final String OBJECTS_FINALIZER = "dr.flotilla.io/backup-objects";
   /** Set (to any new value, e.g. a timestamp) to ask the agent to verify the stored backup; see status.verification. */
   public static final String VERIFY_ANNOTATION = "dr.flotilla.io/verify-requested";
+  /**
+   * A {@link #VERIFY_ANNOTATION} value starting with this asks for a restore drill as well: the snapshot restored into
+   * a scratch etcd, which is started on loopback and compared with the manifest (status.verification.drill). One
+   * annotation, so a request is one write and a later plain verification cannot inherit a drill flag.
+   */
+  public static final String RESTORE_DRILL_PREFIX = "restore:";
+
+  /** The request value for a restore drill asked at {@code at}: unique per request, and its time readable. */
+  public static String restoreDrillRequest(java.time.Instant at) {
+    return RESTORE_DRILL_PREFIX + at;
+  }
+
+  /** Whether a {@link #VERIFY_ANNOTATION} value asks for a restore drill. */
+  public static boolean asksForRestoreDrill(String request) {
+    return request != null && request.startsWith(RESTORE_DRILL_PREFIX);
+  }
+
+  /** When a restore-drill request was made, from its value; null for another value or one without a time. */
+  public static java.time.Instant restoreDrillRequestedAt(String request) {
+    if (!asksForRestoreDrill(request)) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(request.substring(RESTORE_DRILL_PREFIX.length()));
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
 
   /** Condition types and failure reasons, the contract the CLI and tests read. */
   public static final String CONDITION_COMPLETED = "Completed";
