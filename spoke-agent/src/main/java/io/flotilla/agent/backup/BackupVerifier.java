@@ -117,7 +117,7 @@ public final class BackupVerifier {
       v.etcdRevision = status.path("revision").asLong();
       v.totalKeys = status.path("totalKey").asLong();
       Long expected = manifest.snapshot().etcdRevision();
-      if (expected != null && expected != v.etcdRevision) {
+      if (expected != null && !expected.equals(v.etcdRevision)) { // Long objects: == compares references
         throw new VerificationFailed("etcdctl snapshot status reports revision " + v.etcdRevision
             + " but the manifest records " + expected);
       }
