@@ -75,6 +75,12 @@ final class MetricsFixtures {
     return p;
   }
 
+  /** {@code p} as a policy with restore drills reports it: each hosted cluster's verified RPO compliance too. */
+  static BackupPolicy withDrills(BackupPolicy p) {
+    p.getStatus().rpo.forEach(r -> r.verifiedCompliant = r.compliant);
+    return p;
+  }
+
   static FleetAddOn fleet(String addOn, int total, int succeeded, int progressing, int failed) {
     FleetAddOn f = new FleetAddOn();
     f.setMetadata(new ObjectMetaBuilder().withName(addOn).build());
@@ -119,7 +125,7 @@ final class MetricsFixtures {
     return new FleetState(
         List.of(drilled(completed("mc1", "hc1", "b1", "2026-01-01T02:00:00Z", "2026-01-01T02:01:00Z", 10, "1s")),
             backup("mc1", "hc1", "b2", Phase.Failed, "2026-01-01T03:00:00Z", "2026-01-01T03:00:10Z")),
-        List.of(policy("hourly", 1, 1, "1h10m", "mc1", "hc1", true)),
+        List.of(withDrills(policy("hourly", 1, 1, "1h10m", "mc1", "hc1", true))),
         List.of(fleet("foo", 2, 1, 0, 1)),
         List.of(managed("mc1", "foo", ManagedAddOnStatus.Phase.Failed)));
   }
