@@ -80,8 +80,8 @@ public class BackupPolicySpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Verification {
     @Min(1)
-    @JsonPropertyDescription("Drill every Nth Completed backup the policy scheduled, per hosted cluster: the first one,"
-        + " then each one N backups after the last drilled one (1: every backup).")
+    @JsonPropertyDescription("Drill every Nth Completed backup the policy scheduled, per hosted cluster: the newest when"
+        + " none is drilled yet, then each Nth after a drilled one (1: every backup).")
     public Integer everyNth;
     @JsonPropertyDescription("Or drill on this cron schedule (read in spec.timeZone): at each time, the newest Completed"
         + " backup of each hosted cluster, unless one was drilled since.")

@@ -18,10 +18,12 @@ import java.util.Optional;
  * record's status, which comes back here as the backup's {@link Drill} state. Nothing is remembered between passes:
  * what was drilled and when is read from the records each time.
  *
- * <p><b>Every Nth.</b> Among the Completed backups the policy scheduled for the hosted cluster, newest first: the
- * newest is drilled when none has been drilled yet, or when N or more backups completed after the newest drilled one.
- * So the first backup is drilled, then every Nth after it (N = 1: every backup), and retention deleting old backups
- * changes nothing, since only the backups newer than the last drilled one are counted.
+ * <p><b>Every Nth.</b> Among the Completed backups the policy scheduled for the hosted cluster, in the hub's order: when
+ * none has been drilled yet, the newest is. After that, a backup is due when it is the Nth after a drilled (or due)
+ * one: N = 1 drills every backup, N = 3 every third. Counting runs from drilled backups, not from the start of the
+ * list, so retention deleting old backups changes nothing; backups older than the oldest drilled one (taken before
+ * drills were turned on) are never due. When drills fall behind (an agent down or slow), every due backup is still
+ * drilled, the newest first, so the verified RPO recovers first.
  *
  * <p><b>Schedule.</b> At each time of the drill schedule, the newest Completed backup is drilled, unless a drill was
  * asked for at or after that time; the newest whose drill failed is passed over (drilling it again fails again).
@@ -119,20 +121,37 @@ public final class DrillPlan {
         : onSchedule(cadence.schedule(), backups, completed, policyCreated, now, next);
   }
 
+  /** @param completed newest first */
   private static Decision everyNth(int n, List<Backup> completed) {
-    Backup newest = completed.get(0);
-    for (int i = 0; i < completed.size(); i++) {
-      Backup b = completed.get(i);
-      if (b.drill() == Drill.NONE) {
-        continue;
-      }
-      if (i >= n) {
-        return Decision.drill(newest.name(), i + " backups completed after the last drilled one, " + b.name()
-            + " (every " + n + ")", null);
-      }
-      return Decision.none(i + " of " + n + " backups completed after the last drilled one, " + b.name(), null);
+    if (completed.stream().allMatch(b -> b.drill() == Drill.NONE)) {
+      return Decision.drill(completed.get(0).name(), "no backup of the hosted cluster has been drilled yet", null);
     }
-    return Decision.drill(newest.name(), "no backup of the hosted cluster has been drilled yet", null);
+    // oldest first: count the backups after each drilled one; the Nth is due, and counting restarts from it
+    Backup due = null;
+    Backup dueAfter = null;
+    Backup anchor = null;
+    int after = 0;
+    for (int i = completed.size() - 1; i >= 0; i--) {
+      Backup b = completed.get(i);
+      if (b.drill() != Drill.NONE) {
+        anchor = b;
+        after = 0;
+      } else if (anchor != null && ++after == n) {
+        due = b;
+        dueAfter = anchor;
+        anchor = b;
+        after = 0;
+      }
+    }
+    if (due != null) {
+      return Decision.drill(due.name(), ordinal(n) + " backup after " + dueAfter.name() + " (every " + n + ")", null);
+    }
+    return Decision.none(after + " of " + n + " backups completed after the last drilled one, " + anchor.name(), null);
+  }
+
+  private static String ordinal(int n) {
+    return n == 1 ? "the next" : "the " + n + (n % 10 == 2 && n % 100 != 12 ? "nd"
+        : n % 10 == 3 && n % 100 != 13 ? "rd" : n % 10 == 1 && n % 100 != 11 ? "st" : "th");
   }
 
   private static Decision onSchedule(CronSchedule schedule, Collection<Backup> backups, List<Backup> completed,

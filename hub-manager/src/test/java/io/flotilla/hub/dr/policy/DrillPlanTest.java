@@ -49,6 +49,7 @@ class DrillPlanTest {
         new Row("nothing completed", 1, List.of(b("b1", 1, InProgress, NONE, null), b("f", 2, Failed, NONE, null)),
             null),
         new Row("the first completed backup is drilled", 3, List.of(done("b1", 1)), "b1"),
+        new Row("none drilled yet: the newest", 1, List.of(done("b1", 1), done("b2", 2)), "b2"),
         new Row("every backup: the newest is not drilled yet", 1, List.of(drilled("b1", 1, PASSED), done("b2", 2)),
             "b2"),
         new Row("every backup: the newest is drilled", 1, List.of(drilled("b1", 1, PASSED), drilled("b2", 2, PASSED)),
@@ -65,7 +66,17 @@ class DrillPlanTest {
         new Row("failed and running backups do not count", 2, List.of(drilled("b1", 1, PASSED),
             b("f2", 2, Failed, NONE, null), done("b3", 3), b("r4", 4, InProgress, NONE, null)), null),
         new Row("order is the hub's (scheduled time), not the listing's", 1, List.of(done("b2", 2),
-            drilled("b1", 1, PASSED)), "b2"));
+            drilled("b1", 1, PASSED)), "b2"),
+        new Row("drills fell behind: every backup is still drilled, the newest first", 1,
+            List.of(drilled("b1", 1, PASSED), done("b2", 2), done("b3", 3)), "b3"),
+        new Row("... then the one it passed over", 1, List.of(drilled("b1", 1, PASSED), done("b2", 2),
+            drilled("b3", 3, PASSED)), "b2"),
+        new Row("every 3rd, fallen behind: the newest due first", 3, List.of(drilled("b1", 1, PASSED),
+            done("b2", 2), done("b3", 3), done("b4", 4), done("b5", 5), done("b6", 6), done("b7", 7)), "b7"),
+        new Row("... then the 3rd after b1", 3, List.of(drilled("b1", 1, PASSED), done("b2", 2), done("b3", 3),
+            done("b4", 4), done("b5", 5), done("b6", 6), drilled("b7", 7, PASSED)), "b4"),
+        new Row("backups from before drills were on are never due", 1, List.of(done("b1", 1), done("b2", 2),
+            drilled("b3", 3, PASSED)), null));
     for (Row row : rows) {
       assertThat(everyNth(row.n(), row.backups().toArray(DrillPlan.Backup[]::new)))
           .as(row.what()).isEqualTo(Optional.ofNullable(row.drill()));
@@ -109,7 +120,10 @@ class DrillPlanTest {
     List<DrillPlan.Backup> many = new ArrayList<>(List.of(drilled("b1", 1, PASSED)));
     many.add(done("b2", 2));
     assertThat(DrillPlan.plan(new DrillPlan.Cadence(1, null), many, CREATED, Instant.parse("2026-03-03T00:00:00Z"))
-        .reason()).isEqualTo("1 backups completed after the last drilled one, b1 (every 1)");
+        .reason()).isEqualTo("the next backup after b1 (every 1)");
+    many.add(done("b3", 3));
+    assertThat(DrillPlan.plan(new DrillPlan.Cadence(2, null), many, CREATED, Instant.parse("2026-03-03T00:00:00Z"))
+        .reason()).isEqualTo("the 2nd backup after b1 (every 2)");
   }
 
   @Test
