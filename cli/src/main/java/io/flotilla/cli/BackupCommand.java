@@ -223,9 +223,10 @@ final class BackupCommand {
   }
 
   @Command(name = "verify", description = {
-      "Check a stored backup without restoring it: the cluster's agent downloads, decrypts and decompresses the "
-          + "snapshot, compares its SHA-256 with the manifest and runs etcdctl snapshot status on it. "
-          + "Exit 0 if it passes, 1 if not."})
+      "Check a stored backup: the cluster's agent downloads, decrypts and decompresses the snapshot, compares its "
+          + "SHA-256 with the manifest and runs etcdctl snapshot status on it. With --restore it also runs a restore "
+          + "drill: the snapshot restored into a scratch etcd on the agent, started, its revision, key count and hash "
+          + "compared with the manifest, and stopped. Exit 0 if it passes, 1 if not."})
   static final class Verify implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CLUSTER", description = "Management cluster the backup was taken on.")
     String cluster;
@@ -236,6 +237,10 @@ final class BackupCommand {
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m",
         description = "Give up waiting for the agent's answer after this long (default 5m).")
     String timeout;
+
+    @Option(names = "--restore", description = "Run a restore drill too (what a BackupPolicy's spec.verification asks"
+        + " for): etcdctl snapshot restore into a scratch directory, etcd started on loopback, compared, stopped.")
+    boolean restore;
 
     @Mixin HubOptions hub;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -254,10 +259,11 @@ final class BackupCommand {
               + "; only a Completed backup can be verified");
         }
         // a value never used before, so the answer cannot be an earlier verification's
-        String request = Instant.now().toString();
+        String request = restore ? HostedClusterBackup.restoreDrillRequest(Instant.now()) : Instant.now().toString();
         backups.requestVerification(b, request);
         err.println("verifying " + cluster + "/" + name + " on " + cluster + "'s agent (download, decrypt, "
-            + "decompress, SHA-256, etcdctl snapshot status) ...");
+            + "decompress, SHA-256, etcdctl snapshot status" + (restore ? ", restore drill: snapshot restore, etcd "
+            + "started, revision, keys and hash compared" : "") + ") ...");
         err.flush();
         HubQueries.Waited<HostedClusterBackup> waited = backups.await(cluster, name, waitFor, x -> x == null || answered(x, request), x -> { });
         HostedClusterBackup last = waited.last();
@@ -270,10 +276,13 @@ final class BackupCommand {
               + "; check its agent's log and: flotilla backup describe " + cluster + " " + name);
         }
         HostedClusterBackupStatus.Verification v = last.getStatus().verification;
+        String took = v.drill != null && v.drill.duration != null ? " (drill " + v.drill.duration + ")" : "";
         if (!Boolean.TRUE.equals(v.passed)) {
-          throw new CommandFailedException("backup " + cluster + "/" + name + " failed verification: " + v.message);
+          throw new CommandFailedException("backup " + cluster + "/" + name + " failed "
+              + (restore ? "its restore drill" + took : "verification") + ": " + v.message);
         }
-        out.println("backup " + cluster + "/" + name + " verified: " + v.message);
+        out.println("backup " + cluster + "/" + name + (restore ? " passed its restore drill" + took : " verified")
+            + ": " + v.message);
         return 0;
       }
     }

@@ -19,6 +19,11 @@ import java.util.List;
 final class BackupDescription {
   private BackupDescription() {}
 
+  /** "matches", "differs", or "not compared". */
+  private static String yesNo(Boolean matches) {
+    return matches == null ? "not compared" : matches ? "matches" : "differs";
+  }
+
   private static final int LABEL = 22;
 
   /** The multi-line view of spec and status, conditions, verification and the record's events. */
@@ -56,6 +61,13 @@ final class BackupDescription {
       HostedClusterBackupStatus.Verification v = s.verification;
       field(out, "Verification", (Boolean.TRUE.equals(v.passed) ? "passed" : "FAILED") + ", " + at(v.verifiedAt, now));
       field(out, "", v.message);
+      if (v.drill != null) {
+        HostedClusterBackupStatus.RestoreDrill d = v.drill;
+        field(out, "Restore drill", (d.tool == null ? "" : d.tool + ", ") + "restored revision " + d.etcdRevision
+            + ", " + d.keys + " keys at the backup's; revision " + yesNo(d.revisionMatches) + ", keys "
+            + yesNo(d.keysMatch) + ", hash " + yesNo(d.hashMatches) + "; restore " + d.restoreDuration + ", drill "
+            + d.duration);
+      }
     }
     if (s.rewrap != null) {
       HostedClusterBackupStatus.Rewrap r = s.rewrap;

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", description = "Benchmarks (figures depend on the machine; not tests).",
-    subcommands = {BenchCommand.Backup.class, BenchCommand.Rollout.class, BenchCommand.Planner.class})
+    subcommands = {BenchCommand.Backup.class, BenchCommand.Drill.class, BenchCommand.Rollout.class,
+        BenchCommand.Planner.class})
 final class BenchCommand {
 
   @Command(name = "rollout", description = {
@@ -68,6 +69,33 @@ final class BenchCommand {
       }
       spec.commandLine().getOut().flush();
       io.flotilla.sandbox.bench.BackupBenchmark.run(options, System.out);
+      System.out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "drill", description = {
+      "Seed a real etcd with Kubernetes-shaped data (256 MiB of values by default), back it up through the agent's "
+          + "pipeline into S3Proxy, then time the agent's restore drill (download, decrypt, SHA-256, snapshot status, "
+          + "snapshot restore, etcd started on loopback, revision/keys/hash compared, stopped) against etcdctl "
+          + "snapshot restore alone on the same snapshot, interleaved; print both, the ratio and the drill's phases."})
+  static final class Drill implements Callable<Integer> {
+    /** Passed to the benchmark as they are: --size MiB --rounds N --work-dir DIR --seed N */
+    @picocli.CommandLine.Unmatched
+    java.util.List<String> args = new java.util.ArrayList<>();
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      io.flotilla.sandbox.bench.DrillBenchmark.Options options;
+      try {
+        options = io.flotilla.sandbox.bench.DrillBenchmark.Options.parse(args.toArray(String[]::new));
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException(e.getMessage());
+      }
+      spec.commandLine().getOut().flush();
+      io.flotilla.sandbox.bench.DrillBenchmark.run(options, System.out);
       System.out.flush();
       return 0;
     }

@@ -46,6 +46,10 @@ final class PolicyCommand {
     flags.put("spec.clusterSelector", "--cluster-selector");
     flags.put("spec.retention.keepLast", "--keep-last");
     flags.put("spec.retention.maxAge", "--max-age");
+    flags.put("spec.verification.everyNth", "--verify-every");
+    flags.put("spec.verification.schedule", "--verify-schedule");
+    flags.put("spec.verification.maxVerifiedAge", "--max-verified-age");
+    flags.put("spec.verification", "--verify-every/--verify-schedule");
     flags.put("spec.maxPauseWindow", "--max-pause-window");
     flags.put("spec.schedule", "--schedule");
     flags.put("spec.timeZone", "--time-zone");
@@ -106,6 +110,20 @@ final class PolicyCommand {
     @Option(names = "--suspend", description = "Create it suspended: no backups are taken; retention still applies.")
     boolean suspend;
 
+    @Option(names = "--verify-every", paramLabel = "N",
+        description = "Restore drills: the agent test-restores every Nth backup of each hosted cluster (1: every one) "
+            + "into a scratch etcd and compares it with its manifest.")
+    Integer verifyEvery;
+
+    @Option(names = "--verify-schedule", paramLabel = "CRON",
+        description = "Restore drills on this cron schedule instead: the newest backup of each hosted cluster.")
+    String verifySchedule;
+
+    @Option(names = "--max-verified-age", paramLabel = "DURATION",
+        description = "With drills: how old the newest backup that passed one may grow, e.g. 26h (default: what the "
+            + "drill cadence allows).")
+    String maxVerifiedAge;
+
     @Mixin HubOptions hub;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -163,6 +181,12 @@ final class PolicyCommand {
       s.maxPauseWindow = maxPauseWindow;
       s.quiesceAPIServers = quiesceAPIServers ? Boolean.TRUE : null;
       s.suspend = suspend ? Boolean.TRUE : null;
+      if (verifyEvery != null || verifySchedule != null || maxVerifiedAge != null) {
+        s.verification = new BackupPolicySpec.Verification();
+        s.verification.everyNth = verifyEvery;
+        s.verification.schedule = verifySchedule;
+        s.verification.maxVerifiedAge = maxVerifiedAge;
+      }
       return s;
     }
   }
@@ -262,6 +286,7 @@ final class PolicyCommand {
     field(out, "Clusters", clusters(s));
     field(out, "Hosted clusters", hostedClusters(s));
     field(out, "Retention", retention(s));
+    field(out, "Restore drills", drills(s));
     field(out, "Suspended", s.isSuspended() ? "yes" : "no");
     BackupPolicyStatus st = p.getStatus();
     boolean written = st != null && (st.observedGeneration != null || (st.conditions != null && !st.conditions.isEmpty()));
@@ -278,6 +303,14 @@ final class PolicyCommand {
     field(out, "RPO target", st.rpoTarget != null ? st.rpoTarget : "none (the policy is not active)");
     field(out, "Compliant", st.total == null ? null : compliance(st) + " hosted clusters within the RPO target");
     field(out, "Oldest newest backup", st.oldestNewestBackupAge);
+    if (s.verification != null) {
+      field(out, "Verified RPO target", st.verifiedRpoTarget);
+      field(out, "Verified compliant", st.verifiedCompliant == null || st.total == null ? null
+          : st.verifiedCompliant + "/" + st.total + " hosted clusters have a backup that passed a restore drill"
+              + " within the verified RPO target");
+      field(out, "Verified RPO", st.oldestNewestVerifiedBackupAge == null ? null
+          : st.oldestNewestVerifiedBackupAge + " (age of the oldest among the newest drilled backups)");
+    }
     Instant lastScheduled = Time.parse(st.lastScheduleTime);
     field(out, "Last scheduled", lastScheduled == null ? null
         : st.lastScheduleTime + " (" + Ages.of(Duration.between(lastScheduled, now)) + " ago)");
@@ -293,13 +326,24 @@ final class PolicyCommand {
     }
     if (st.rpo != null && !st.rpo.isEmpty()) {
       out.append("RPO by hosted cluster:\n");
-      Table rpo = new Table("CLUSTER", "HOSTED-CLUSTER", "NEWEST-BACKUP", "AGE", "COMPLIANT");
+      boolean drills = s.verification != null;
+      Table rpo = drills
+          ? new Table("CLUSTER", "HOSTED-CLUSTER", "NEWEST-BACKUP", "AGE", "COMPLIANT", "NEWEST-DRILLED", "AGE",
+              "VERIFIED")
+          : new Table("CLUSTER", "HOSTED-CLUSTER", "NEWEST-BACKUP", "AGE", "COMPLIANT");
       for (BackupPolicyStatus.HostedClusterRpo r : st.rpo) {
         Instant completed = Time.parse(r.newestBackupTime);
         // the age now, not when the hub wrote status; compliance is the hub's judgement at that time
-        rpo.row(r.cluster, r.namespace + "/" + r.name, r.newestBackup,
-            completed != null ? Ages.of(Duration.between(completed, now)) : r.age,
-            Boolean.TRUE.equals(r.compliant) ? "yes" : "no");
+        String age = completed != null ? Ages.of(Duration.between(completed, now)) : r.age;
+        String compliant = Boolean.TRUE.equals(r.compliant) ? "yes" : "no";
+        if (drills) {
+          Instant verified = Time.parse(r.newestVerifiedBackupTime);
+          rpo.row(r.cluster, r.namespace + "/" + r.name, r.newestBackup, age, compliant, r.newestVerifiedBackup,
+              verified != null ? Ages.of(Duration.between(verified, now)) : r.verifiedAge,
+              r.verifiedCompliant == null ? null : r.verifiedCompliant ? "yes" : "no");
+        } else {
+          rpo.row(r.cluster, r.namespace + "/" + r.name, r.newestBackup, age, compliant);
+        }
       }
       indent(out, rpo);
       if (st.rpoOmitted != null && st.rpoOmitted > 0) {
@@ -315,7 +359,19 @@ final class PolicyCommand {
   /** "schedule 0 2 * * * (UTC), store default, every cluster, every hosted cluster, retention: keep last 7". */
   static String describe(BackupPolicySpec s) {
     return "schedule \"" + s.schedule + "\" (" + zone(s) + "), store " + s.store + ", " + clusters(s) + ", "
-        + hostedClusters(s) + ", retention: " + retention(s) + (s.isSuspended() ? ", suspended" : "");
+        + hostedClusters(s) + ", retention: " + retention(s)
+        + (s.verification == null ? "" : ", restore drills: " + drills(s)) + (s.isSuspended() ? ", suspended" : "");
+  }
+
+  /** "every backup", "every 3rd backup", "on 0 3 * * * (newest backup)", with the age bound; null without drills. */
+  private static String drills(BackupPolicySpec s) {
+    BackupPolicySpec.Verification v = s.verification;
+    if (v == null) {
+      return null;
+    }
+    String cadence = v.everyNth != null ? (v.everyNth == 1 ? "every backup" : "every " + v.everyNth + " backups")
+        : "on \"" + v.schedule + "\" (" + zone(s) + "), the newest backup";
+    return cadence + (v.maxVerifiedAge == null ? "" : ", max verified age " + v.maxVerifiedAge);
   }
 
   private static String zone(BackupPolicySpec s) {

@@ -130,6 +130,41 @@ class BackupCommandTest {
   }
 
   @Test
+  void verifyRestoreRunsADrillOnTheAgentAndAFlippedByteFailsIt() {
+    HostedClusterBackup b = completed("b-drill");
+
+    Run run = flotilla("backup", "verify", "--restore", CLUSTER, "b-drill");
+
+    assertThat(run.code).as(run.err).isZero();
+    var v = backup("b-drill").getStatus().verification;
+    assertThat(v.passed).isTrue();
+    assertThat(v.request).startsWith(HostedClusterBackup.RESTORE_DRILL_PREFIX);
+    assertThat(v.drill.keysMatch).isTrue();
+    assertThat(v.drill.etcdRevision).isEqualTo(b.getStatus().snapshot.etcdRevision);
+    assertThat(run.out).hasLineCount(1);
+    assertThat(run.out.strip()).startsWith("backup mc-1/b-drill passed its restore drill (drill ")
+        .contains("restore drill passed");
+    Run described = flotilla("backup", "describe", CLUSTER, "b-drill");
+    assertThat(described.out).contains("Restore drill:", "keys matches", "hash matches");
+
+    // one byte of the stored snapshot flipped: the drill fails, in one line, exit 1
+    try (S3Client s3 = fleet.objectStore().newClient()) {
+      String key = s3.listObjectsV2(r -> r.bucket(fleet.objectStore().bucket()).prefix(b.getStatus().location.keyPrefix
+          + io.flotilla.agent.storage.BackupLayout.SNAPSHOT_BASE)).contents().get(0).key();
+      byte[] stored = s3.getObjectAsBytes(r -> r.bucket(fleet.objectStore().bucket()).key(key)).asByteArray();
+      stored[stored.length / 2] ^= 0x01;
+      s3.putObject(r -> r.bucket(fleet.objectStore().bucket()).key(key),
+          software.amazon.awssdk.core.sync.RequestBody.fromBytes(stored));
+    }
+    Run failed = flotilla("backup", "verify", "--restore", CLUSTER, "b-drill");
+
+    assertThat(failed.code).isEqualTo(1);
+    assertThat(failed.out).isEmpty();
+    assertThat(failed.err.lines().filter(l -> l.startsWith("error: ")).toList()).singleElement().asString()
+        .startsWith("error: backup mc-1/b-drill failed its restore drill (drill ");
+  }
+
+  @Test
   void deleteWaitRemovesTheRecordAndTheObjects() {
     String folder = completed("b-delete").getStatus().location.keyPrefix;
     assertThat(objectKeys(folder)).hasSize(3);

@@ -124,6 +124,9 @@ class PolicyCommandTest {
       "bad namespace         | 0 2 * * *  | --namespaces=Clusters            | --namespaces: spec.hostedClusterSelector.namespaces[0] \"Clusters\" is not a namespace name",
       "selector not k=v      | 0 2 * * *  | --hosted-cluster-selector=backup | --hosted-cluster-selector \"backup\": \"backup\" is not key=value",
       "unknown store         | 0 2 * * *  | --store=nope                     | no BackupStore \"nope\" on the hub (have: default)",
+      "drills every 0th      | 0 2 * * *  | --verify-every=0                 | --verify-every: spec.verification.everyNth must be at least 1 (1 drills every backup), got 0",
+      "drill schedule        | 0 2 * * *  | --verify-schedule=daily          | --verify-schedule: spec.verification.schedule: schedule \"daily\" has 1 fields",
+      "age without cadence   | 0 2 * * *  | --max-verified-age=2h            | --verify-every/--verify-schedule: spec.verification needs everyNth",
   })
   void badInputExitsTwoNamingTheProblemAndCreatesNothing(String what, String schedule, String option, String message) {
     Run run = flotilla("policy", "create", "bad-input", "--schedule", schedule, option);
@@ -132,6 +135,28 @@ class PolicyCommandTest {
     assertThat(run.err).startsWith("error: ").contains(message).hasLineCount(1);
     assertThat(run.out).isEmpty();
     assertThat(hub.resources(BackupPolicy.class).list().getItems()).isEmpty();
+  }
+
+  @Test
+  void createWithRestoreDrills() {
+    Run every = flotilla("policy", "create", "drilled", "--schedule", "0 * * * *", "--verify-every", "1",
+        "--max-verified-age", "3h");
+    Run scheduled = flotilla("policy", "create", "weekly-drill", "--schedule", "0 * * * *", "--verify-schedule",
+        "0 3 * * 6");
+    Run both = flotilla("policy", "create", "both", "--schedule", "0 * * * *", "--verify-every", "2",
+        "--verify-schedule", "0 3 * * 6");
+
+    assertThat(every.code).as(every.err).isZero();
+    assertThat(every.out).contains("restore drills: every backup, max verified age 3h");
+    BackupPolicySpec.Verification v = policy("drilled").getSpec().verification;
+    assertThat(v.everyNth).isEqualTo(1);
+    assertThat(v.schedule).isNull();
+    assertThat(v.maxVerifiedAge).isEqualTo("3h");
+    assertThat(scheduled.code).as(scheduled.err).isZero();
+    assertThat(policy("weekly-drill").getSpec().verification.schedule).isEqualTo("0 3 * * 6");
+    assertThat(both.code).isEqualTo(CliErrors.BAD_INPUT);
+    assertThat(both.err).contains("--verify-every/--verify-schedule: spec.verification has both everyNth 2 and"
+        + " schedule").hasLineCount(1);
   }
 
   @Test
@@ -259,6 +284,43 @@ class PolicyCommandTest {
   }
 
   @Test
+  void statusShowsTheVerifiedRpoBesideTheRpo() {
+    cluster("mc-1", "clusters/hc-1", "clusters/hc-2");
+    assertThat(flotilla("policy", "create", "drilled", "--schedule", "0 * * * *", "--verify-every", "1").code)
+        .isZero();
+    completedBackup("mc-1", "hc-1-a", "clusters/hc-1", Duration.ofMinutes(30));
+    drilled("mc-1", "hc-1-a", true, "restore drill passed: ...");
+    completedBackup("mc-1", "hc-2-a", "clusters/hc-2", Duration.ofMinutes(20));
+    drilled("mc-1", "hc-2-a", false, "stored snapshot does not match its manifest: SHA-256 differs");
+    new BackupPolicyReconciler(hub).reconcile(policy("drilled"), PolicyObjects.fromApi(hub));
+
+    Run run = flotilla("policy", "status", "drilled");
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(field(run, "Restore drills")).isEqualTo("every backup");
+    assertThat(field(run, "RPO target")).isEqualTo("1h10m");
+    assertThat(field(run, "Verified RPO target")).isEqualTo("1h20m");
+    assertThat(field(run, "Verified RPO")).startsWith("30m");
+    List<List<String>> rows = tableRows(run, "RPO by hosted cluster:");
+    assertThat(rows.get(0)).containsExactly("CLUSTER", "HOSTED-CLUSTER", "NEWEST-BACKUP", "AGE", "COMPLIANT",
+        "NEWEST-DRILLED", "AGE", "VERIFIED");
+    // ages are of now, so a slow machine may print 30m1s
+    assertThat(rows).filteredOn(r -> r.get(1).equals("clusters/hc-1")).singleElement().satisfies(r -> {
+      assertThat(r).element(2).isEqualTo("hc-1-a");
+      assertThat(r).element(3).asString().startsWith("30m");
+      assertThat(r).element(5).isEqualTo("hc-1-a");
+      assertThat(r).element(6).asString().startsWith("30m");
+      assertThat(r).element(7).isEqualTo("yes");
+    });
+    // hc-2's only backup failed its drill: it is neither its newest good backup nor a drilled one
+    assertThat(rows).filteredOn(r -> r.get(1).equals("clusters/hc-2")).singleElement()
+        .satisfies(r -> assertThat(r).containsSubsequence("<none>", "<none>", "yes", "<none>"));
+    assertThat(tableRows(run, "Conditions:")).filteredOn(r -> r.get(0).equals("DrillsPassing")).singleElement()
+        .satisfies(r -> assertThat(String.join(" ", r)).contains("False", "DrillFailed", "mc-1/hc-2-a",
+            "SHA-256 differs"));
+  }
+
+  @Test
   void statusBeforeTheHubWroteAnySaysSo() {
     assertThat(flotilla("policy", "create", "hourly", "--schedule", "0 * * * *").code).isZero();
 
@@ -342,6 +404,16 @@ class PolicyCommandTest {
     }
     b.getStatus().phase = Phase.Completed;
     b.getStatus().completedAt = Time.format(Instant.now().minus(ago));
+    hub.resource(b).updateStatus();
+  }
+
+  /** The agent's answer to a restore drill of the record, as BackupVerifier writes it. */
+  private void drilled(String cluster, String name, boolean passed, String message) {
+    HostedClusterBackup b = hub.resources(HostedClusterBackup.class).inNamespace(cluster).withName(name).get();
+    b.getStatus().verification = new HostedClusterBackupStatus.Verification();
+    b.getStatus().verification.request = HostedClusterBackup.restoreDrillRequest(Instant.now());
+    b.getStatus().verification.passed = passed;
+    b.getStatus().verification.message = message;
     hub.resource(b).updateStatus();
   }
 

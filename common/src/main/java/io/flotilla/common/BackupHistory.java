@@ -42,13 +42,29 @@ public final class BackupHistory {
    * @param consecutiveFailures Failed records finished after the newest success (every Failed record when none)
    * @param failedRecords       uids of the Failed records, for a failure counter
    * @param records             how many records there are
+   * @param lastVerified        completion of the newest Completed backup whose latest verification is a passed restore
+   *                            drill ({@link #drillPassed}); null when there is none
+   * @param lastVerifiedBackup  that backup's record name; null when there is none
    */
   public record Summary(Subject subject, Instant lastSuccess, String lastSuccessBackup, Duration lastDuration,
                         Long lastStoredBytes,
-                        Duration lastPauseWindow, int consecutiveFailures, Set<String> failedRecords, int records) {
+                        Duration lastPauseWindow, int consecutiveFailures, Set<String> failedRecords, int records,
+                        Instant lastVerified, String lastVerifiedBackup) {
     public Summary {
       failedRecords = Set.copyOf(failedRecords);
     }
+  }
+
+  /** Whether the record's latest verification was a restore drill (its request asked for one) and it passed. */
+  public static boolean drillPassed(HostedClusterBackup b) {
+    HostedClusterBackupStatus.Verification v = b.getStatus() == null ? null : b.getStatus().verification;
+    return v != null && HostedClusterBackup.asksForRestoreDrill(v.request) && Boolean.TRUE.equals(v.passed);
+  }
+
+  /** Whether the record's latest verification was a restore drill and it failed. */
+  public static boolean drillFailed(HostedClusterBackup b) {
+    HostedClusterBackupStatus.Verification v = b.getStatus() == null ? null : b.getStatus().verification;
+    return v != null && HostedClusterBackup.asksForRestoreDrill(v.request) && Boolean.FALSE.equals(v.passed);
   }
 
   /** One summary per hosted cluster that has records, ordered by subject; records without spec.hostedCluster are skipped. */
@@ -65,6 +81,8 @@ public final class BackupHistory {
   private static Summary summarize(Subject subject, Collection<HostedClusterBackup> records) {
     HostedClusterBackup newest = null;
     Instant newestAt = null;
+    HostedClusterBackup verified = null;
+    Instant verifiedAt = null;
     for (HostedClusterBackup b : records) {
       HostedClusterBackupStatus s = b.getStatus();
       Instant at = s == null || s.phase != Phase.Completed ? null : instant(s.completedAt);
@@ -72,7 +90,12 @@ public final class BackupHistory {
         newest = b;
         newestAt = at;
       }
+      if (at != null && drillPassed(b) && (verifiedAt == null || at.isAfter(verifiedAt))) {
+        verified = b;
+        verifiedAt = at;
+      }
     }
+    String verifiedName = verified == null ? null : verified.getMetadata().getName();
     Set<String> failed = new HashSet<>();
     int consecutive = 0;
     for (HostedClusterBackup b : records) {
@@ -89,14 +112,14 @@ public final class BackupHistory {
       }
     }
     if (newest == null) {
-      return new Summary(subject, null, null, null, null, null, consecutive, failed, records.size());
+      return new Summary(subject, null, null, null, null, null, consecutive, failed, records.size(), null, null);
     }
     HostedClusterBackupStatus s = newest.getStatus();
     Instant started = instant(s.startedAt);
     Duration duration = started == null || started.isAfter(newestAt) ? null : Duration.between(started, newestAt);
     Long stored = s.snapshot == null ? null : s.snapshot.storedBytes;
     return new Summary(subject, newestAt, newest.getMetadata().getName(), duration, stored, pauseWindow(s), consecutive,
-        failed, records.size());
+        failed, records.size(), verifiedAt, verifiedName);
   }
 
   static java.util.Optional<Subject> subject(HostedClusterBackup b) {

@@ -75,6 +75,34 @@ class BackupHistoryTest {
   }
 
   @Test
+  void theNewestBackupWhoseLatestRestoreDrillPassedIsTheLastVerified() {
+    HostedClusterBackup drilled = completed("b1", "2026-01-01T01:00:00Z", "2026-01-01T01:02:00Z", 1, null);
+    verification(drilled, HostedClusterBackup.restoreDrillRequest(Instant.parse("2026-01-01T01:03:00Z")), true);
+    HostedClusterBackup plainlyVerified = completed("b2", "2026-01-01T02:00:00Z", "2026-01-01T02:02:00Z", 1, null);
+    verification(plainlyVerified, "2026-01-01T02:03:00Z", true); // SHA-256 only: not a drill
+    HostedClusterBackup drillFailed = completed("b3", "2026-01-01T03:00:00Z", "2026-01-01T03:02:00Z", 1, null);
+    verification(drillFailed, HostedClusterBackup.restoreDrillRequest(Instant.parse("2026-01-01T03:03:00Z")), false);
+    HostedClusterBackup pending = completed("b4", "2026-01-01T04:00:00Z", "2026-01-01T04:02:00Z", 1, null);
+    pending.getMetadata().setAnnotations(Map.of(HostedClusterBackup.VERIFY_ANNOTATION,
+        HostedClusterBackup.restoreDrillRequest(Instant.parse("2026-01-01T04:03:00Z"))));
+
+    Summary s = BackupHistory.summarize(List.of(drilled, plainlyVerified, drillFailed, pending)).get(HC1);
+
+    assertThat(s.lastVerified()).isEqualTo(Instant.parse("2026-01-01T01:02:00Z"));
+    assertThat(s.lastVerifiedBackup()).isEqualTo("b1");
+    assertThat(s.lastSuccessBackup()).isEqualTo("b4");
+    assertThat(BackupHistory.drillFailed(drillFailed)).isTrue();
+    assertThat(BackupHistory.drillFailed(plainlyVerified)).isFalse();
+    assertThat(BackupHistory.drillPassed(pending)).isFalse();
+  }
+
+  static void verification(HostedClusterBackup b, String request, boolean passed) {
+    b.getStatus().verification = new HostedClusterBackupStatus.Verification();
+    b.getStatus().verification.request = request;
+    b.getStatus().verification.passed = passed;
+  }
+
+  @Test
   void pauseWindowFallsBackToThePauseTimestamps() {
     HostedClusterBackup b = completed("b1", "2026-01-01T01:00:00Z", "2026-01-01T01:02:00Z", 1, null);
     b.getStatus().pausedAt = "2026-01-01T01:00:10Z";

@@ -114,6 +114,7 @@ public class SpokeAgent implements AutoCloseable {
     // the records in this cluster's namespace: one JOSDK operator, one reconciler per kind
     backups = new HostedClusterBackupReconciler(hub, local, config, s3Factory, identity(config.clusterName()));
     backups.recoverJournal();
+    backups.sweepDrills();
     restores = new HostedClusterRestoreReconciler(hub, local, config, s3Factory);
     pauses = new HostedClusterPauseReconciler(hub, local, config);
     teardowns = new HostedClusterTeardownReconciler(hub, local, config);

@@ -19,7 +19,7 @@ import java.util.function.Function;
 
 /**
  * The per-hosted-cluster backup series, from the HostedClusterBackup records ({@link BackupHistory}): the newest
- * success and its figures, the failures since, and a failure counter. A hosted cluster whose records are all gone
+ * success and its figures, the newest backup whose restore drill passed, the failures since, and a failure counter. A hosted cluster whose records are all gone
  * loses its series. hub-manager exports them for every cluster namespace, each spoke-agent for its own, under the same
  * names, so a dashboard cannot tell which one it reads.
  */
@@ -28,6 +28,7 @@ public final class BackupSeries {
   static final String LAST_DURATION = "flotilla.backup.last.duration";
   static final String LAST_STORED = "flotilla.backup.last.stored";
   static final String LAST_PAUSE_WINDOW = "flotilla.backup.last.pause.window";
+  static final String LAST_VERIFIED = "flotilla.backup.last.verified.timestamp";
   static final String CONSECUTIVE_FAILURES = "flotilla.backup.consecutive.failures";
   static final String FAILURES = "flotilla.backup.failures";
 
@@ -36,6 +37,7 @@ public final class BackupSeries {
   private final MultiGauge lastDuration;
   private final MultiGauge lastStored;
   private final MultiGauge lastPauseWindow;
+  private final MultiGauge lastVerified;
   private final MultiGauge consecutiveFailures;
   private final BackupHistory.FailureTally tally = new BackupHistory.FailureTally();
   private final Map<Subject, AtomicLong> failureTotals = new HashMap<>();
@@ -53,6 +55,10 @@ public final class BackupSeries {
         .register(registry);
     lastPauseWindow = MultiGauge.builder(LAST_PAUSE_WINDOW).baseUnit("seconds")
         .description("How long the newest Completed backup kept the hosted cluster paused").register(registry);
+    // time() minus it is the hosted cluster's verified RPO, as last_success's is its RPO
+    lastVerified = MultiGauge.builder(LAST_VERIFIED).baseUnit("seconds")
+        .description("Completion time of the newest backup of the hosted cluster whose restore drill passed"
+            + " (Unix seconds)").register(registry);
     consecutiveFailures = MultiGauge.builder(CONSECUTIVE_FAILURES)
         .description("Failed backups of the hosted cluster since its newest Completed one (all of them if none)")
         .register(registry);
@@ -66,6 +72,8 @@ public final class BackupSeries {
     lastDuration.register(rows(summaries, s -> seconds(s.lastDuration())), true);
     lastStored.register(rows(summaries, Summary::lastStoredBytes), true);
     lastPauseWindow.register(rows(summaries, s -> seconds(s.lastPauseWindow())), true);
+    lastVerified.register(rows(summaries, s -> s.lastVerified() == null ? null : s.lastVerified().toEpochMilli() / 1e3),
+        true);
     consecutiveFailures.register(rows(summaries, Summary::consecutiveFailures), true);
     counters(tally.observe(summaries));
   }

@@ -24,7 +24,8 @@ import java.util.Objects;
  * <ul>
  *   <li>backups per hosted cluster, from HostedClusterBackup records in every cluster namespace ({@link BackupSeries});
  *   <li>per BackupPolicy, from its status: hosted clusters, how many are within the RPO, the RPO target, and per
- *       hosted cluster whether it is within it ({@code status.rpo}, as bounded as that list is);
+ *       hosted cluster whether it is within it ({@code status.rpo}, as bounded as that list is), and with restore
+ *       drills whether its newest drilled backup is within the verified RPO target;
  *   <li>per add-on, the rollout state counts of its FleetAddOn status, and per ManagedAddOn its current operation and
  *       desired/current version.
  * </ul>
@@ -35,6 +36,7 @@ public final class FleetMetrics {
   static final String POLICY_COMPLIANT = "flotilla.backup.policy.compliant.hosted.clusters";
   static final String POLICY_RPO_TARGET = "flotilla.backup.policy.rpo.target";
   static final String RPO_COMPLIANT = "flotilla.backup.rpo.compliant";
+  static final String VERIFIED_RPO_COMPLIANT = "flotilla.backup.verified.rpo.compliant";
   static final String ADDON_CLUSTERS = "flotilla.addon.clusters";
   static final String ADDON_OPERATION = "flotilla.addon.operation";
   static final String ADDON_VERSION = "flotilla.addon.version.info";
@@ -48,6 +50,7 @@ public final class FleetMetrics {
   private final MultiGauge policyCompliant;
   private final MultiGauge policyRpoTarget;
   private final MultiGauge rpoCompliant;
+  private final MultiGauge verifiedRpoCompliant;
   private final MultiGauge addOnClusters;
   private final MultiGauge addOnOperation;
   private final MultiGauge addOnVersion;
@@ -65,6 +68,10 @@ public final class FleetMetrics {
     rpoCompliant = MultiGauge.builder(RPO_COMPLIANT)
         .description("1 when the hosted cluster's newest backup is within its BackupPolicy's RPO target, else 0"
             + " (status.rpo; non-compliant entries first, bounded)").register(registry);
+    verifiedRpoCompliant = MultiGauge.builder(VERIFIED_RPO_COMPLIANT)
+        .description("1 when the hosted cluster's newest backup that passed a restore drill is within its"
+            + " BackupPolicy's verified RPO target, else 0 (status.rpo, policies with spec.verification)")
+        .register(registry);
     addOnClusters = MultiGauge.builder(ADDON_CLUSTERS)
         .description("Clusters of the add-on's rollout in each state (FleetAddOn status)").register(registry);
     addOnOperation = MultiGauge.builder(ADDON_OPERATION)
@@ -87,6 +94,7 @@ public final class FleetMetrics {
     List<MultiGauge.Row<?>> compliant = new ArrayList<>();
     List<MultiGauge.Row<?>> target = new ArrayList<>();
     Map<Tags, Number> perHostedCluster = new LinkedHashMap<>();
+    Map<Tags, Number> verifiedPerHostedCluster = new LinkedHashMap<>();
     for (BackupPolicy p : policies) {
       BackupPolicyStatus s = p.getStatus();
       String name = p.getMetadata().getName();
@@ -109,9 +117,16 @@ public final class FleetMetrics {
       }
       if (s.rpo != null) {
         for (BackupPolicyStatus.HostedClusterRpo r : s.rpo) {
-          if (r != null && r.compliant != null && r.cluster != null && r.namespace != null && r.name != null) {
-            perHostedCluster.put(policy.and("management_cluster", r.cluster, "hosted_cluster_namespace", r.namespace,
-                "hosted_cluster", r.name), r.compliant ? 1 : 0);
+          if (r == null || r.cluster == null || r.namespace == null || r.name == null) {
+            continue;
+          }
+          Tags where = policy.and("management_cluster", r.cluster, "hosted_cluster_namespace", r.namespace,
+              "hosted_cluster", r.name);
+          if (r.compliant != null) {
+            perHostedCluster.put(where, r.compliant ? 1 : 0);
+          }
+          if (r.verifiedCompliant != null) {
+            verifiedPerHostedCluster.put(where, r.verifiedCompliant ? 1 : 0);
           }
         }
       }
@@ -120,6 +135,8 @@ public final class FleetMetrics {
     policyCompliant.register(compliant, true);
     policyRpoTarget.register(target, true);
     rpoCompliant.register(perHostedCluster.entrySet().stream()
+        .<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(e.getKey(), e.getValue())).toList(), true);
+    verifiedRpoCompliant.register(verifiedPerHostedCluster.entrySet().stream()
         .<MultiGauge.Row<?>>map(e -> MultiGauge.Row.of(e.getKey(), e.getValue())).toList(), true);
   }
 

@@ -12,6 +12,7 @@ import static io.flotilla.hub.metrics.FleetFixtures.rpo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flotilla.api.addon.v1alpha1.ManagedAddOnStatus;
+import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus.Phase;
 import java.time.Instant;
@@ -99,6 +100,21 @@ class FleetMetricsTest {
     hc1.put("policy", "hourly");
     assertThat(s.value("flotilla_backup_rpo_compliant", hc1)).hasValue(0.0);
     assertThat(s.value("flotilla_backup_rpo_compliant", hc("mc1", "hc2"))).hasValue(1.0);
+    assertThat(s.value("flotilla_backup_verified_rpo_compliant", hc1)).as("no drills in this policy").isEmpty();
+  }
+
+  @Test
+  void theVerifiedRpoOfAPolicyWithDrillsComesFromItsStatus() {
+    BackupPolicyStatus.HostedClusterRpo late = rpo("mc1", "hc1", true);
+    late.verifiedCompliant = false;
+    BackupPolicyStatus.HostedClusterRpo fine = rpo("mc1", "hc2", true);
+    fine.verifiedCompliant = true;
+    state.set(new FleetState(List.of(), List.of(policy("drilled", 2, 2, "1h10m", late, fine)), List.of(), List.of()));
+    Scrape s = Scrape.parse(metrics.scrape());
+
+    assertThat(s.value("flotilla_backup_verified_rpo_compliant", hc("mc1", "hc1"))).hasValue(0.0);
+    assertThat(s.value("flotilla_backup_verified_rpo_compliant", hc("mc1", "hc2"))).hasValue(1.0);
+    assertThat(s.value("flotilla_backup_rpo_compliant", hc("mc1", "hc1"))).hasValue(1.0);
   }
 
   @Test

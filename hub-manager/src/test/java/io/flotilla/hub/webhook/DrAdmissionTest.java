@@ -166,6 +166,28 @@ class DrAdmissionTest {
   }
 
   @Test
+  void restoreDrillsNeedOneCadenceAndAPositiveAge() throws Exception {
+    BackupPolicy drills = policy("0 * * * *", null);
+    drills.getSpec().verification = new BackupPolicySpec.Verification();
+    drills.getSpec().verification.everyNth = 1;
+    drills.getSpec().verification.maxVerifiedAge = "3h";
+    assertThat(create("BackupPolicy", drills).getAllowed()).isTrue();
+
+    drills.getSpec().verification.schedule = "0 3 * * *";
+    assertDenied(create("BackupPolicy", drills), "InvalidBackupPolicy", "spec.verification has both everyNth 1 and"
+        + " schedule \"0 3 * * *\": drills follow one or the other, keep one");
+    drills.getSpec().verification.everyNth = null;
+    drills.getSpec().verification.schedule = "0 3 * *";
+    assertDenied(create("BackupPolicy", drills), "InvalidBackupPolicy",
+        "spec.verification.schedule: schedule \"0 3 * *\" has 4 fields; a cron expression has 5 (minute hour"
+            + " day-of-month month day-of-week) or 6 (seconds first)");
+    drills.getSpec().verification.schedule = "0 3 * * *";
+    drills.getSpec().verification.maxVerifiedAge = "-3h";
+    assertDenied(create("BackupPolicy", drills), "InvalidBackupPolicy",
+        "spec.verification.maxVerifiedAge must not be negative, got -3h");
+  }
+
+  @Test
   void aPolicyUpdateIsRefusedOnlyForTheProblemsItBrings() throws Exception {
     // got in while the webhook was bypassed: it can still be suspended, and its problems are in its status
     BackupPolicy stale = withRetention(policy("0 2 * *", "Mars/Olympus_Mons"), -1, null);

@@ -1,6 +1,9 @@
 package io.flotilla.agent.backup;
 
+import io.flotilla.agent.drill.RestoreDrill;
+import io.flotilla.agent.drill.ScratchDirectory;
 import io.flotilla.agent.hub.HubRecords;
+import io.flotilla.agent.work.StopSignal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,6 +16,7 @@ import io.flotilla.agent.storage.IntegrityException;
 import io.flotilla.agent.storage.SnapshotReader;
 import io.flotilla.agent.storage.WrongKeyException;
 import io.flotilla.common.Conditions;
+import io.flotilla.common.Durations;
 import io.flotilla.common.Time;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
@@ -33,12 +37,16 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Verifies a stored backup without restoring it, on request ({@value HostedClusterBackup#VERIFY_ANNOTATION}):
- * downloads, decrypts and decompresses the snapshot, checks sizes and SHA-256 against {@code manifest.json}, then runs
- * {@code etcdctl snapshot status} on the bytes, which checks etcd's own hash trailer and reads the revision.
+ * Verifies a stored backup on request ({@value HostedClusterBackup#VERIFY_ANNOTATION}): downloads, decrypts and
+ * decompresses the snapshot, checks sizes and SHA-256 against {@code manifest.json}, then runs
+ * {@code etcdctl snapshot status} on the bytes, which checks etcd's own hash trailer and reads the revision. A request
+ * value starting with {@value HostedClusterBackup#RESTORE_DRILL_PREFIX} asks for a restore drill on top
+ * ({@link RestoreDrill}: the snapshot restored into a scratch etcd and compared with the manifest); its result goes to
+ * {@code status.verification.drill}.
  *
  * <p>It runs on the agent because the key and credentials never leave the spoke. The plaintext snapshot exists only
- * in a private temporary file (mode 0600) that is deleted before the result is reported.
+ * in a private scratch directory (mode 0700) that is deleted, with anything a drill restored, before the result is
+ * reported. A verification the agent's stop cuts short is not answered: the next agent process runs it.
  */
 public final class BackupVerifier {
   private static final Logger log = LoggerFactory.getLogger(BackupVerifier.class);
@@ -47,11 +55,19 @@ public final class BackupVerifier {
   private final StoreConnector stores;
   private final HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records;
   private final Clock clock;
+  private final RestoreDrill drill;
 
   public BackupVerifier(StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records, Clock clock) {
+    this(stores, records, clock, RestoreDrill.inTemporaryDirectory(new StopSignal()));
+  }
+
+  /** @param drill runs restore drills, and holds the scratch directories of every verification */
+  public BackupVerifier(StoreConnector stores, HubRecords<HostedClusterBackup, HostedClusterBackupStatus> records,
+      Clock clock, RestoreDrill drill) {
     this.stores = Objects.requireNonNull(stores);
     this.records = Objects.requireNonNull(records);
     this.clock = Objects.requireNonNull(clock);
+    this.drill = Objects.requireNonNull(drill);
   }
 
   /** Whether the record carries a verification request not answered yet. */
@@ -67,26 +83,44 @@ public final class BackupVerifier {
 
   public void verify(HostedClusterBackup b) {
     String request = b.getMetadata().getAnnotations().get(HostedClusterBackup.VERIFY_ANNOTATION);
+    boolean restore = HostedClusterBackup.asksForRestoreDrill(request);
     HostedClusterBackupStatus.Verification v = new HostedClusterBackupStatus.Verification();
     v.request = request;
+    long t0 = System.nanoTime();
     try {
-      check(b, v);
+      check(b, v, restore);
       v.passed = true;
     } catch (VerificationFailed e) {
       v.passed = false;
       v.message = e.getMessage();
+    } catch (StopSignal.Stopped e) {
+      log.info("backup {}/{}: verification stopped with the agent; the next agent process runs it",
+          b.getMetadata().getNamespace(), b.getMetadata().getName());
+      return;
+    }
+    if (restore) {
+      if (v.drill == null) { // failed before the restore: the drill record says how long it took all the same
+        v.drill = new HostedClusterBackupStatus.RestoreDrill();
+      }
+      v.drill.duration = Durations.formatMillis(java.time.Duration.ofNanos(System.nanoTime() - t0));
     }
     Instant now = clock.instant();
     v.verifiedAt = Time.format(now);
-    log.info("backup {}/{} verified: {}", b.getMetadata().getNamespace(), b.getMetadata().getName(),
-        v.passed ? "passed" : "FAILED: " + v.message);
+    log.info("backup {}/{} verified{}: {}", b.getMetadata().getNamespace(), b.getMetadata().getName(),
+        restore ? " with a restore drill" : "", v.passed ? "passed" : "FAILED: " + v.message);
+    String reason = restore ? (v.passed ? REASON_DRILL_PASSED : REASON_DRILL_FAILED)
+        : v.passed ? "Verified" : "VerificationFailed";
     records.updateStatus(b.getMetadata().getNamespace(), b.getMetadata().getName(), s -> {
       s.verification = v;
       Conditions.set(s.conditions, HostedClusterBackup.CONDITION_VERIFIED, v.passed ? Conditions.TRUE : Conditions.FALSE,
-          v.passed ? "Verified" : "VerificationFailed", v.message, b.getMetadata().getGeneration(), now);
+          reason, v.message, b.getMetadata().getGeneration(), now);
     });
-    records.event(b, v.passed ? "Normal" : "Warning", v.passed ? "Verified" : "VerificationFailed", v.message);
+    records.event(b, v.passed ? "Normal" : "Warning", reason, v.message);
   }
+
+  /** Reasons of the Verified condition and its event after a restore drill. */
+  public static final String REASON_DRILL_PASSED = "DrillPassed";
+  public static final String REASON_DRILL_FAILED = "DrillFailed";
 
   private static final class VerificationFailed extends Exception {
     VerificationFailed(String message) {
@@ -94,19 +128,21 @@ public final class BackupVerifier {
     }
   }
 
-  private void check(HostedClusterBackup b, HostedClusterBackupStatus.Verification v) throws VerificationFailed {
+  private void check(HostedClusterBackup b, HostedClusterBackupStatus.Verification v, boolean restore)
+      throws VerificationFailed, StopSignal.Stopped {
     var location = b.getStatus() == null ? null : b.getStatus().location;
     if (location == null || location.keyPrefix == null) {
       throw new VerificationFailed("the backup has no location; it never completed");
     }
-    Path file = null;
+    ScratchDirectory scratch = null;
     try (StoreConnector.Connection store = stores.connect(b.getSpec().store)) {
       // the manifest authenticated first (io.flotilla.agent.storage.AuthenticatedManifest), then the bytes
       AuthenticatedManifest opened = store.open(location.keyPrefix);
       BackupManifest manifest = opened.manifest();
       BackupEncryption encryption = opened.encryption();
       Codec codec = Codec.fromManifestName(manifest.codec());
-      file = Files.createTempFile("flotilla-verify-", ".db",
+      scratch = drill.scratch();
+      Path file = Files.createFile(scratch.resolve("snapshot.db"),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       try (OutputStream out = Files.newOutputStream(file)) {
         new SnapshotReader(store.s3(), store.spec().bucket, codec, encryption).read(
@@ -117,12 +153,22 @@ public final class BackupVerifier {
       v.etcdRevision = status.path("revision").asLong();
       v.totalKeys = status.path("totalKey").asLong();
       Long expected = manifest.snapshot().etcdRevision();
-      if (expected != null && expected != v.etcdRevision) {
+      if (expected != null && !expected.equals(v.etcdRevision)) { // Long objects: == compares references
         throw new VerificationFailed("etcdctl snapshot status reports revision " + v.etcdRevision
             + " but the manifest records " + expected);
       }
       v.message = "SHA-256 matches the manifest (" + manifest.snapshot().rawBytes() + " bytes); etcdctl snapshot status: "
           + "revision " + v.etcdRevision + ", " + v.totalKeys + " keys";
+      if (restore) {
+        RestoreDrill.Outcome drilled = drill.run(scratch, file, manifest.snapshot());
+        v.drill = drilled.status();
+        if (!drilled.passed()) {
+          throw new VerificationFailed(drilled.message());
+        }
+        v.message += "; " + drilled.message();
+      }
+    } catch (StopSignal.Stopped e) {
+      throw e;
     } catch (IntegrityException e) {
       v.sha256Matches = false;
       throw new VerificationFailed("stored snapshot does not match its manifest: " + e.getMessage());
@@ -133,12 +179,8 @@ public final class BackupVerifier {
     } catch (IOException | SdkException e) {
       throw new VerificationFailed("cannot read the backup: " + StoreConnector.firstLine(e.getMessage()));
     } finally {
-      if (file != null) {
-        try {
-          Files.deleteIfExists(file);
-        } catch (IOException e) {
-          log.warn("could not delete the verification file {}", file);
-        }
+      if (scratch != null) {
+        scratch.close();
       }
     }
   }

@@ -48,6 +48,7 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
   private final BackupExecutor executor;
   private final BackupVerifier verifier;
   private final BackupRewrap rewrap;
+  private final io.flotilla.agent.drill.RestoreDrill drill;
   private final String executorId;
   private final RecordWork work;
 
@@ -70,7 +71,8 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
         HostedClusterBackup.OBJECTS_FINALIZER, clock, "flotilla-agent/" + config.clusterName());
     this.executor = new BackupExecutor(local, config.clusterName(), config.version(), config.backup(), stores, records,
         clock, executorId, config.work());
-    this.verifier = new BackupVerifier(stores, records, clock);
+    this.drill = io.flotilla.agent.drill.RestoreDrill.inTemporaryDirectory(config.work().stop());
+    this.verifier = new BackupVerifier(stores, records, clock, drill);
     this.rewrap = new BackupRewrap(stores, records, clock);
     this.work = Objects.requireNonNull(work);
   }
@@ -86,6 +88,14 @@ public final class HostedClusterBackupReconciler implements Reconciler<HostedClu
    */
   public void recoverJournal() {
     executor.recoverInterrupted(config.clusterName(), name -> work.busy(config.clusterName() + "/" + name));
+  }
+
+  /**
+   * Removes the scratch directories, and stops the scratch etcds, of restore drills an agent process that died left
+   * behind (see {@link io.flotilla.agent.drill.ScratchDirectory#sweep}). Called once before the controller starts.
+   */
+  public void sweepDrills() {
+    drill.sweep();
   }
 
   /** What a record needs from this agent now. */

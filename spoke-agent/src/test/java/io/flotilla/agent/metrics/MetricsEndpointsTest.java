@@ -6,6 +6,7 @@ import io.flotilla.testing.Scrape;
 
 import static io.flotilla.agent.metrics.MetricsFixtures.backup;
 import static io.flotilla.agent.metrics.MetricsFixtures.completed;
+import static io.flotilla.agent.metrics.MetricsFixtures.drilled;
 import static io.flotilla.agent.metrics.MetricsFixtures.fleet;
 import static io.flotilla.agent.metrics.MetricsFixtures.hc;
 import static io.flotilla.agent.metrics.MetricsFixtures.hostedCluster;
@@ -41,7 +42,7 @@ class MetricsEndpointsTest {
   static final Set<String> BACKUP_SERIES = Set.of("flotilla_backup_last_success_timestamp_seconds",
       "flotilla_backup_last_duration_seconds", "flotilla_backup_last_stored_bytes",
       "flotilla_backup_last_pause_window_seconds", "flotilla_backup_consecutive_failures",
-      "flotilla_backup_failures_total");
+      "flotilla_backup_failures_total", "flotilla_backup_last_verified_timestamp_seconds");
 
   KubernetesMockServer hubServer;
   KubernetesMockServer spokeServer;
@@ -96,7 +97,7 @@ class MetricsEndpointsTest {
 
   @Test
   void hubAndAgentServeTheSeriesOfTheIssueWithTheObjectsValues() throws Exception {
-    put(hub, completed("mc1", "hc1", "b1", "2026-01-01T02:00:00Z", "2026-01-01T02:01:40Z", 8192, "1.5s"));
+    put(hub, drilled(completed("mc1", "hc1", "b1", "2026-01-01T02:00:00Z", "2026-01-01T02:01:40Z", 8192, "1.5s")));
     put(hub, backup("mc1", "hc1", "b2", Phase.Failed, "2026-01-01T03:00:00Z", "2026-01-01T03:00:09Z"));
     put(hub, backup("mc1", "hc1", "b3", Phase.Failed, "2026-01-01T04:00:00Z", "2026-01-01T04:00:09Z"));
     put(hub, completed("mc2", "hc2", "b4", "2026-01-01T02:00:00Z", "2026-01-01T02:00:20Z", 100, "0.5s"));
@@ -121,6 +122,8 @@ class MetricsEndpointsTest {
       assertThat(s.value("flotilla_backup_failures_total", hc("mc1", "hc1"))).hasValue(2.0);
       assertThat(s.value("flotilla_backup_consecutive_failures", hc("mc1", "hc1"))).hasValue(2.0);
       assertThat(s.value("flotilla_backup_last_duration_seconds", hc("mc2", "hc2"))).hasValue(20.0);
+      assertThat(s.value("flotilla_backup_last_verified_timestamp_seconds", hc("mc2", "hc2")))
+          .as("never drilled").isEmpty();
       // RPO per policy and per hosted cluster
       assertThat(s.value("flotilla_backup_policy_hosted_clusters", Map.of("policy", "hourly"))).hasValue(2.0);
       assertThat(s.value("flotilla_backup_policy_compliant_hosted_clusters", Map.of("policy", "hourly")))
@@ -140,6 +143,9 @@ class MetricsEndpointsTest {
           v -> assertThat(v).isBetween(3600.0, 3600.0 + 60));
       assertThat(a.value("flotilla_hostedcluster_paused_seconds", hc("mc1", "hc3"))).hasValue(0.0);
       assertThat(a.value("flotilla_agent_up", Map.of("management_cluster", "mc1"))).hasValue(1.0);
+      // the newest backup whose restore drill passed: time() minus it is the verified RPO
+      assertThat(a.value("flotilla_backup_last_verified_timestamp_seconds", hc("mc1", "hc1")))
+          .hasValue((double) Instant.parse("2026-01-01T02:01:40Z").getEpochSecond());
       assertThat(a.value("flotilla_build_info", Map.of("component", "spoke-agent"))).hasValue(1.0);
       // the agent's backup series are exactly the hub's for its own cluster, and nothing of other clusters
       Scrape h = Scrape.get(hubMetrics.getPort());

@@ -47,6 +47,16 @@ final class MetricsFixtures {
     return b;
   }
 
+  /** {@code b}, its latest verification a passed restore drill. */
+  static HostedClusterBackup drilled(HostedClusterBackup b) {
+    b.getStatus().verification = new HostedClusterBackupStatus.Verification();
+    b.getStatus().verification.request = HostedClusterBackup.restoreDrillRequest(
+        java.time.Instant.parse(b.getStatus().completedAt).plusSeconds(5));
+    b.getStatus().verification.passed = true;
+    b.getStatus().verification.drill = new HostedClusterBackupStatus.RestoreDrill();
+    return b;
+  }
+
   static BackupPolicy policy(String name, int total, int compliant, String rpoTarget, String cluster, String hc,
                              boolean hcCompliant) {
     BackupPolicy p = new BackupPolicy();
@@ -62,6 +72,12 @@ final class MetricsFixtures {
     r.name = hc;
     r.compliant = hcCompliant;
     p.getStatus().rpo = new java.util.ArrayList<>(List.of(r));
+    return p;
+  }
+
+  /** {@code p} as a policy with restore drills reports it: each hosted cluster's verified RPO compliance too. */
+  static BackupPolicy withDrills(BackupPolicy p) {
+    p.getStatus().rpo.forEach(r -> r.verifiedCompliant = r.compliant);
     return p;
   }
 
@@ -107,9 +123,9 @@ final class MetricsFixtures {
   /** Every kind the hub's metrics read, so every hub series has at least one sample. */
   static FleetState fullFleet() {
     return new FleetState(
-        List.of(completed("mc1", "hc1", "b1", "2026-01-01T02:00:00Z", "2026-01-01T02:01:00Z", 10, "1s"),
+        List.of(drilled(completed("mc1", "hc1", "b1", "2026-01-01T02:00:00Z", "2026-01-01T02:01:00Z", 10, "1s")),
             backup("mc1", "hc1", "b2", Phase.Failed, "2026-01-01T03:00:00Z", "2026-01-01T03:00:10Z")),
-        List.of(policy("hourly", 1, 1, "1h10m", "mc1", "hc1", true)),
+        List.of(withDrills(policy("hourly", 1, 1, "1h10m", "mc1", "hc1", true))),
         List.of(fleet("foo", 2, 1, 0, 1)),
         List.of(managed("mc1", "foo", ManagedAddOnStatus.Phase.Failed)));
   }

@@ -69,7 +69,8 @@ class PrometheusRulesTest {
     assertThat(rule.getMetadata().getName()).isEqualTo("flotilla");
     assertThat(rule.getMetadata().getNamespace()).isEqualTo("flotilla-system");
     assertThat(alerts).extracting(a -> a.get("alert"))
-        .contains("FlotillaBackupRPOMissed", "FlotillaHostedClusterPausedTooLong", "FlotillaBackupRepeatedFailures")
+        .contains("FlotillaBackupRPOMissed", "FlotillaHostedClusterPausedTooLong", "FlotillaBackupRepeatedFailures",
+            "FlotillaBackupVerifiedRPOMissed")
         .doesNotHaveDuplicates();
   }
 
@@ -96,7 +97,8 @@ class PrometheusRulesTest {
         "flotilla_backup_last_success_timestamp_seconds", "flotilla_backup_last_duration_seconds",
         "flotilla_backup_last_stored_bytes", "flotilla_backup_last_pause_window_seconds",
         "flotilla_backup_failures_total", "flotilla_backup_rpo_compliant", "flotilla_hostedcluster_paused_seconds",
-        "flotilla_addon_clusters");
+        "flotilla_addon_clusters", "flotilla_backup_verified_rpo_compliant",
+        "flotilla_backup_last_verified_timestamp_seconds");
     for (Map<String, Object> a : alerts) {
       Set<String> read = metricNames((String) a.get("expr"));
       assertThat(read).as(a.get("alert") + " reads at least one series").isNotEmpty();

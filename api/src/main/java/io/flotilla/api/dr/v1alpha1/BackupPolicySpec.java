@@ -49,6 +49,11 @@ public class BackupPolicySpec {
   @JsonPropertyDescription("Take no new backups (retention still applies, as for a suspended CronJob's history).")
   public Boolean suspend;
 
+  @JsonPropertyDescription("Restore drills: which of the backups this policy scheduled the agent test-restores (the"
+      + " snapshot restored into a scratch etcd on loopback, its revision, key count and hash compared with the"
+      + " manifest), and how old the newest drilled backup may grow. Absent: no drills.")
+  public Verification verification;
+
   @JsonIgnore
   public boolean isSuspended() { return Boolean.TRUE.equals(suspend); }
 
@@ -69,6 +74,22 @@ public class BackupPolicySpec {
     @JsonPropertyDescription("Delete Completed backups older than this (and Failed ones older than it or than the"
         + " newest Completed backup), except the newest Completed backup.")
     public String maxAge;
+  }
+
+  /** Restore drills (docs/backup-and-restore.md, "Restore drills"): exactly one of everyNth and schedule. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Verification {
+    @Min(1)
+    @JsonPropertyDescription("Drill every Nth Completed backup the policy scheduled, per hosted cluster: the newest when"
+        + " none is drilled yet, then each Nth after a drilled one (1: every backup).")
+    public Integer everyNth;
+    @JsonPropertyDescription("Or drill on this cron schedule (read in spec.timeZone): at each time, the newest Completed"
+        + " backup of each hosted cluster, unless one was drilled since.")
+    public String schedule;
+    @Pattern(Validation.DURATION)
+    @JsonPropertyDescription("The age the newest backup whose drill passed may reach before the hosted cluster is"
+        + " outside its verified RPO. Default: what the drill cadence allows (see status.verifiedRpoTarget).")
+    public String maxVerifiedAge;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

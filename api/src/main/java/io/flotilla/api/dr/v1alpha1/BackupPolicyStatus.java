@@ -14,6 +14,10 @@ public class BackupPolicyStatus {
   public static final String OVERLAPPING = "Overlapping";
   public static final String COMPLIANT = "Compliant";
   public static final String SUSPENDED = "Suspended";
+  /** With spec.verification: whether the latest restore drill of each backup drilled is a pass. */
+  public static final String DRILLS_PASSING = "DrillsPassing";
+  /** With spec.verification: whether every hosted cluster's newest drilled backup is within the verified RPO. */
+  public static final String VERIFIED_COMPLIANT = "VerifiedCompliant";
 
   /** The most RPO entries status carries (non-compliant and oldest first); the counts always cover every one. */
   public static final int MAX_RPO_ENTRIES = 500;
@@ -28,6 +32,15 @@ public class BackupPolicyStatus {
   @JsonPropertyDescription("The age a newest Completed backup may reach: the schedule's current interval plus the"
       + " grace (maxPauseWindow), e.g. 1h10m.")
   public String rpoTarget;
+  @JsonPropertyDescription("With spec.verification: hosted clusters whose newest backup that passed a restore drill is"
+      + " within the verified RPO target.")
+  public Integer verifiedCompliant;
+  @JsonPropertyDescription("With spec.verification: the age the newest drilled backup may reach (maxVerifiedAge, or"
+      + " what the drill cadence allows), e.g. 2h20m.")
+  public String verifiedRpoTarget;
+  @JsonPropertyDescription("With spec.verification: age of the oldest among the hosted clusters' newest backups that"
+      + " passed a restore drill: the policy's verified RPO.")
+  public String oldestNewestVerifiedBackupAge;
   @JsonPropertyDescription("Newest scheduled time the agents ran a backup for, from this policy's backup records (RFC 3339).")
   public String lastScheduleTime;
   @JsonPropertyDescription("Per hosted cluster the policy backs up: its newest Completed backup and whether it is within"
@@ -50,5 +63,12 @@ public class BackupPolicyStatus {
     @JsonPropertyDescription("Age of that backup when status was written, e.g. 25m.")
     public String age;
     public Boolean compliant;
+    @JsonPropertyDescription("With spec.verification: its newest Completed backup whose restore drill passed.")
+    public String newestVerifiedBackup;
+    @JsonPropertyDescription("When that backup completed (RFC 3339).")
+    public String newestVerifiedBackupTime;
+    @JsonPropertyDescription("Age of that backup when status was written: the hosted cluster's verified RPO.")
+    public String verifiedAge;
+    public Boolean verifiedCompliant;
   }
 }

@@ -29,6 +29,34 @@ public class HostedClusterBackup extends CustomResource<HostedClusterBackupSpec,
    * manifest again; see status.rewrap. The stored objects are not rewritten.
    */
   public static final String REWRAP_ANNOTATION = "dr.flotilla.io/rewrap-requested";
+  /**
+   * A {@link #VERIFY_ANNOTATION} value starting with this asks for a restore drill as well: the snapshot restored into
+   * a scratch etcd, which is started on loopback and compared with the manifest (status.verification.drill). One
+   * annotation, so a request is one write and a later plain verification cannot inherit a drill flag.
+   */
+  public static final String RESTORE_DRILL_PREFIX = "restore:";
+
+  /** The request value for a restore drill asked at {@code at}: unique per request, and its time readable. */
+  public static String restoreDrillRequest(java.time.Instant at) {
+    return RESTORE_DRILL_PREFIX + at;
+  }
+
+  /** Whether a {@link #VERIFY_ANNOTATION} value asks for a restore drill. */
+  public static boolean asksForRestoreDrill(String request) {
+    return request != null && request.startsWith(RESTORE_DRILL_PREFIX);
+  }
+
+  /** When a restore-drill request was made, from its value; null for another value or one without a time. */
+  public static java.time.Instant restoreDrillRequestedAt(String request) {
+    if (!asksForRestoreDrill(request)) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(request.substring(RESTORE_DRILL_PREFIX.length()));
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
 
   /** Condition types and failure reasons, the contract the CLI and tests read. */
   public static final String CONDITION_COMPLETED = "Completed";

@@ -69,6 +69,34 @@ public class HostedClusterBackupStatus {
     @JsonPropertyDescription("Total keys (all revisions) reported by etcdctl snapshot status.")
     public Long totalKeys;
     public String message;
+    @JsonPropertyDescription("The restore drill, when the request asked for one (a verify-requested value starting"
+        + " with restore:).")
+    public RestoreDrill drill;
+  }
+
+  /**
+   * A restore drill: the snapshot restored with {@code etcdctl snapshot restore} into a scratch data directory, that
+   * etcd started on loopback, and what it holds at the backup's revision compared with the manifest.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RestoreDrill {
+    @JsonPropertyDescription("The tool that restored the snapshot, e.g. etcdctl 3.4.23.")
+    public String tool;
+    @JsonPropertyDescription("The restored etcd's revision (the snapshot's; a restore does not change it).")
+    public Long etcdRevision;
+    @JsonPropertyDescription("Live keys of the restored etcd at the backup's revision.")
+    public Long keys;
+    @JsonPropertyDescription("The restored etcd reaches the revision the manifest records.")
+    public Boolean revisionMatches;
+    @JsonPropertyDescription("Its live key count at that revision equals the manifest's.")
+    public Boolean keysMatch;
+    @JsonPropertyDescription("Its HashKV at that revision equals the manifest's; absent when the manifest has no hash"
+        + " or was hashed over another compaction.")
+    public Boolean hashMatches;
+    @JsonPropertyDescription("How long etcdctl snapshot restore took, e.g. 1.234s.")
+    public String restoreDuration;
+    @JsonPropertyDescription("The whole drill: download, decrypt, checks, restore, start, compare, stop, e.g. 4.567s.")
+    public String duration;
   }
 
   /** Result of the last rewrap: the data key wrapped under the store's active key, the manifest sealed again. */

@@ -19,6 +19,9 @@ import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -61,12 +64,15 @@ import java.util.stream.Stream;
  *       namespace of a lost cluster are left alone: fail-over restores from them and no agent could delete their
  *       objects;</li>
  *   <li>computes RPO compliance ({@link RpoCompliance}) over the hosted clusters the policy backs up;</li>
+ *   <li>with {@code spec.verification}, asks the agents for restore drills ({@link DrillPlan}: the verify-requested
+ *       annotation of the backup to drill set to a restore request) and computes the verified RPO
+ *       ({@link VerifiedRpo}) and which drilled backups failed;</li>
  *   <li>writes status (conditions from {@link PolicyConditions}) when it changed, and re-runs at the next RPO
  *       deadline, at most {@code maxRecheck} later.</li>
  * </ol>
  * Nothing is remembered between reconciles. It re-runs on changes of any BackupPolicy's spec, of ManagementCluster
- * labels / hosted clusters / lost, of backup records' phase or completion, of BackupStore encryption, and of the
- * schedule ConfigMaps (an edit by hand is undone).
+ * labels / hosted clusters / lost, of backup records' phase, completion or verification, of BackupStore encryption,
+ * and of the schedule ConfigMaps (an edit by hand is undone).
  */
 @ControllerConfiguration(name = BackupPolicyReconciler.NAME)
 public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner<BackupPolicy> {
@@ -108,8 +114,13 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
    * @param deleted the records retention deleted, as namespace/name
    * @param rpo     null when the policy is not active
    */
+  /**
+   * @param drillsAsked the records a restore drill was asked of, as namespace/name
+   * @param verified    null when the policy is not active or has no spec.verification
+   */
   public record Result(SchedulePlacement.Result placement, List<String> problems, List<String> deleted,
-                       RpoCompliance.Report rpo, Duration recheckAfter) {}
+                       RpoCompliance.Report rpo, List<String> drillsAsked, VerifiedRpo.Report verified,
+                       Duration recheckAfter) {}
 
   @Override
   public List<EventSource<?, BackupPolicy>> prepareEventSources(EventSourceContext<BackupPolicy> context) {
@@ -231,20 +242,33 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
         .filter(b -> !gone.contains(b.getMetadata().getNamespace() + "/" + b.getMetadata().getName())).toList();
 
     RpoCompliance.Report rpo = null;
+    VerifiedRpo.Report verified = null;
+    Drills drills = new Drills(List.of(), null);
+    Instant created = PolicyInputs.instant(policy.getMetadata().getCreationTimestamp());
     if (active) {
       CronSchedule schedule = CronSchedule.parse(spec.schedule, spec.timeZone);
-      rpo = RpoCompliance.evaluate(schedule, RpoCompliance.grace(spec),
-          PolicyInputs.instant(policy.getMetadata().getCreationTimestamp()), subjects(share, remaining), now);
+      Duration grace = RpoCompliance.grace(spec);
+      rpo = RpoCompliance.evaluate(schedule, grace, created, subjects(share, remaining), now);
+      Optional<DrillPlan.Cadence> cadence = DrillPlan.Cadence.of(spec);
+      if (cadence.isPresent()) {
+        drills = requestDrills(name, cadence.get(), share, remaining, lostClusters, created, now);
+        verified = VerifiedRpo.evaluate(VerifiedRpo.target(spec, schedule, grace, now), created,
+            verifiedSubjects(share, remaining), now);
+      }
     }
 
-    writeStatus(policy, status(policy, problems, storeProblem, suspended, share, rpo, records, now));
+    writeStatus(policy, status(policy, problems, storeProblem, suspended, share, rpo, verified, records, now));
 
     Duration recheck = maxRecheck;
-    if (rpo != null && rpo.nextChangeAt() != null) {
-      Duration untilChange = Duration.between(now, rpo.nextChangeAt()).plus(RECHECK_SLACK);
-      recheck = untilChange.compareTo(maxRecheck) < 0 ? untilChange : maxRecheck;
+    for (Instant change : java.util.Arrays.asList(rpo == null ? null : rpo.nextChangeAt(),
+        verified == null ? null : verified.nextChangeAt(), drills.nextChangeAt())) {
+      if (change != null) {
+        Duration untilChange = Duration.between(now, change).plus(RECHECK_SLACK);
+        recheck = untilChange.compareTo(recheck) < 0 ? untilChange : recheck;
+      }
     }
-    return new Result(placement, problems, deleted, rpo, recheck.compareTo(RECHECK_SLACK) < 0 ? RECHECK_SLACK : recheck);
+    return new Result(placement, problems, deleted, rpo, drills.asked(), verified,
+        recheck.compareTo(RECHECK_SLACK) < 0 ? RECHECK_SLACK : recheck);
   }
 
   // ---- placement
@@ -337,6 +361,96 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
     return deleted;
   }
 
+  // ---- restore drills
+
+  /** @param asked namespace/name of the records a drill was asked of; @param nextChangeAt the next drill time */
+  private record Drills(List<String> asked, Instant nextChangeAt) {}
+
+  /**
+   * Asks for the drills {@link DrillPlan} decides, per hosted cluster the policy backs up, among the records it
+   * scheduled. A lost cluster's records are left alone: no agent would answer.
+   */
+  private Drills requestDrills(String policy, DrillPlan.Cadence cadence, SchedulePlacement.Share share,
+                               List<HostedClusterBackup> records, Set<String> lostClusters, Instant created,
+                               Instant now) {
+    Set<SchedulePlacement.Target> wanted = new HashSet<>(share.backedUp());
+    Map<SchedulePlacement.Target, List<DrillPlan.Backup>> byTarget = new java.util.TreeMap<>();
+    for (HostedClusterBackup b : records) {
+      SchedulePlacement.Target t = PolicyInputs.target(b);
+      if (t != null && wanted.contains(t) && policy.equals(PolicyInputs.policyOf(b))
+          && !lostClusters.contains(t.cluster())) {
+        byTarget.computeIfAbsent(t, k -> new ArrayList<>()).add(PolicyInputs.drillBackup(b));
+      }
+    }
+    List<String> asked = new ArrayList<>();
+    Instant next = cadence.schedule() == null ? null : cadence.schedule().nextAfter(now).orElse(null);
+    byTarget.forEach((target, backups) -> {
+      DrillPlan.Decision d = DrillPlan.plan(cadence, backups, created, now);
+      d.drill().ifPresent(backup -> {
+        String ns = target.cluster();
+        try {
+          // a merge patch of one annotation: the value is new, so the agent has not answered it
+          hub.resources(HostedClusterBackup.class).inNamespace(ns).withName(backup).patch(
+              PatchContext.of(PatchType.JSON_MERGE), json(Map.of("metadata", Map.of("annotations",
+                  Map.of(HostedClusterBackup.VERIFY_ANNOTATION, HostedClusterBackup.restoreDrillRequest(now))))));
+          log.info("backup policy {}: asked for a restore drill of backup {}/{} of {}: {}", policy, ns, backup,
+              target.hostedCluster(), d.reason());
+          asked.add(ns + "/" + backup);
+        } catch (KubernetesClientException e) {
+          log.warn("backup policy {}: cannot ask for a restore drill of backup {}/{}: {}", policy, ns, backup,
+              e.getMessage());
+        }
+      });
+    });
+    return new Drills(List.copyOf(asked), next);
+  }
+
+  /** Per hosted cluster the policy backs up, its newest Completed backup (any record) whose latest drill passed. */
+  private static List<VerifiedRpo.Subject> verifiedSubjects(SchedulePlacement.Share share,
+                                                            List<HostedClusterBackup> records) {
+    Map<SchedulePlacement.Target, HostedClusterBackup> newest = new HashMap<>();
+    Map<SchedulePlacement.Target, RetentionPlan.Backup> newestOrder = new HashMap<>();
+    Set<SchedulePlacement.Target> wanted = new HashSet<>(share.backedUp());
+    for (HostedClusterBackup b : records) {
+      SchedulePlacement.Target t = PolicyInputs.target(b);
+      RetentionPlan.Backup order = PolicyInputs.backup(b);
+      if (t == null || !wanted.contains(t) || order.phase() != HostedClusterBackupStatus.Phase.Completed
+          || order.completedAt() == null || !io.flotilla.common.BackupHistory.drillPassed(b)) {
+        continue;
+      }
+      RetentionPlan.Backup best = newestOrder.get(t);
+      if (best == null || RetentionPlan.NEWEST_FIRST.compare(order, best) < 0) {
+        newestOrder.put(t, order);
+        newest.put(t, b);
+      }
+    }
+    List<VerifiedRpo.Subject> subjects = new ArrayList<>();
+    for (SchedulePlacement.Target t : share.backedUp()) {
+      RetentionPlan.Backup b = newestOrder.get(t);
+      subjects.add(new VerifiedRpo.Subject(t, b == null ? null : b.name(), b == null ? null : b.completedAt()));
+    }
+    return subjects;
+  }
+
+  /** The records of the hosted clusters the policy backs up whose latest restore drill failed, newest first. */
+  private static List<PolicyConditions.FailedDrill> failedDrills(SchedulePlacement.Share share,
+                                                                 List<HostedClusterBackup> records) {
+    Set<SchedulePlacement.Target> wanted = new HashSet<>(share.backedUp());
+    return records.stream()
+        .filter(b -> wanted.contains(PolicyInputs.target(b)) && io.flotilla.common.BackupHistory.drillFailed(b))
+        .sorted((a, b) -> RetentionPlan.NEWEST_FIRST.compare(PolicyInputs.backup(a), PolicyInputs.backup(b)))
+        .map(b -> new PolicyConditions.FailedDrill(b.getMetadata().getNamespace(), b.getMetadata().getName(),
+            PolicyInputs.target(b), b.getStatus().verification.message))
+        .toList();
+  }
+
+  private static int drilled(SchedulePlacement.Share share, List<HostedClusterBackup> records) {
+    Set<SchedulePlacement.Target> wanted = new HashSet<>(share.backedUp());
+    return (int) records.stream().filter(b -> wanted.contains(PolicyInputs.target(b)))
+        .filter(b -> io.flotilla.common.BackupHistory.drillPassed(b) || io.flotilla.common.BackupHistory.drillFailed(b))
+        .count();
+  }
+
   // ---- RPO
 
   private static List<RpoCompliance.Subject> subjects(SchedulePlacement.Share share, List<HostedClusterBackup> records) {
@@ -362,7 +476,7 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
 
   private BackupPolicyStatus status(BackupPolicy policy, List<String> problems, Optional<String> storeProblem,
                                     boolean suspended, SchedulePlacement.Share share, RpoCompliance.Report rpo,
-                                    List<HostedClusterBackup> records, Instant now) {
+                                    VerifiedRpo.Report verified, List<HostedClusterBackup> records, Instant now) {
     Long generation = policy.getMetadata().getGeneration();
     BackupPolicyStatus old = policy.getStatus();
     BackupPolicyStatus next = new BackupPolicyStatus();
@@ -370,6 +484,15 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
     next.conditions = new ArrayList<>(old == null || old.conditions == null ? List.of() : old.conditions);
     for (DesiredCondition c : PolicyConditions.of(problems, storeProblem, suspended, share, rpo)) {
       Conditions.set(next.conditions, c.type(), c.status(), c.reason(), c.message(), generation, now);
+    }
+    boolean drills = policy.getSpec() != null && policy.getSpec().verification != null;
+    if (drills) {
+      List<HostedClusterBackup> live = records.stream().filter(b -> !PolicyInputs.deleting(b)).toList();
+      for (DesiredCondition c : PolicyConditions.drills(verified, failedDrills(share, live), drilled(share, live))) {
+        Conditions.set(next.conditions, c, generation, now);
+      }
+    } else {
+      next.conditions.removeIf(c -> PolicyConditions.DRILL_TYPES.contains(c.getType()));
     }
     String name = policy.getMetadata().getName();
     next.lastScheduleTime = Time.format(records.stream().filter(b -> name.equals(PolicyInputs.policyOf(b)))
@@ -379,6 +502,14 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
       next.total = rpo.total();
       next.rpoTarget = Durations.format(rpo.target());
       next.oldestNewestBackupAge = rpo.oldestNewestAge() == null ? null : Durations.format(rpo.oldestNewestAge());
+      Map<SchedulePlacement.Target, VerifiedRpo.Entry> verifiedOf = new HashMap<>();
+      if (verified != null) {
+        next.verifiedCompliant = verified.compliant();
+        next.verifiedRpoTarget = Durations.format(verified.target());
+        next.oldestNewestVerifiedBackupAge = verified.oldestAge() == null ? null
+            : Durations.format(verified.oldestAge());
+        verified.entries().forEach(e -> verifiedOf.put(e.target(), e));
+      }
       for (RpoCompliance.Entry e : rpo.entries().stream().limit(BackupPolicyStatus.MAX_RPO_ENTRIES).toList()) {
         BackupPolicyStatus.HostedClusterRpo r = new BackupPolicyStatus.HostedClusterRpo();
         r.cluster = e.target().cluster();
@@ -388,6 +519,13 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
         r.newestBackupTime = Time.format(e.newestBackupCompletedAt());
         r.age = e.age() == null ? null : Durations.format(e.age());
         r.compliant = e.compliant();
+        VerifiedRpo.Entry v = verifiedOf.get(e.target());
+        if (v != null) {
+          r.newestVerifiedBackup = v.newestVerifiedBackup();
+          r.newestVerifiedBackupTime = Time.format(v.newestVerifiedBackupCompletedAt());
+          r.verifiedAge = v.age() == null ? null : Durations.format(v.age());
+          r.verifiedCompliant = v.compliant();
+        }
         next.rpo.add(r);
       }
       int omitted = rpo.entries().size() - next.rpo.size();
@@ -417,11 +555,15 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
         s == null ? null : s.hostedClusterNames, s == null ? null : s.hostedClusterLabels);
   }
 
-  /** What retention and RPO read from a record. */
+  /** What retention, RPO and drills read from a record. */
   private static List<Object> recordView(HostedClusterBackup b) {
     var s = b.getStatus();
+    var v = s == null ? null : s.verification;
+    var annotations = b.getMetadata().getAnnotations();
     return java.util.Arrays.asList(b.getMetadata().getLabels(), b.getMetadata().getDeletionTimestamp(),
-        s == null ? null : s.phase, s == null ? null : s.completedAt);
+        s == null ? null : s.phase, s == null ? null : s.completedAt,
+        annotations == null ? null : annotations.get(HostedClusterBackup.VERIFY_ANNOTATION),
+        v == null ? null : v.request, v == null ? null : v.passed);
   }
 
   private String json(Object o) {

@@ -14,7 +14,9 @@ import java.util.function.Function;
 /**
  * The BackupPolicy conditions, built in one place from what the reconcile found: {@code Valid} (spec and store),
  * {@code Suspended}, {@code Overlapping} (the overlap rule of {@link SchedulePlacement}, stated in the message) and
- * {@code Compliant} (the {@link RpoCompliance} report). Messages name at most {@value #MAX_NAMED} hosted clusters.
+ * {@code Compliant} (the {@link RpoCompliance} report); with restore drills ({@link #drills}) {@code DrillsPassing}
+ * (naming the backups whose latest drill failed) and {@code VerifiedCompliant} (the {@link VerifiedRpo} report).
+ * Messages name at most {@value #MAX_NAMED} hosted clusters or backups.
  */
 public final class PolicyConditions {
   private PolicyConditions() {}
@@ -31,6 +33,18 @@ public final class PolicyConditions {
   public static final String REASON_WITHIN_RPO = "WithinRPO";
   public static final String REASON_RPO_EXCEEDED = "RPOExceeded";
   public static final String REASON_NO_HOSTED_CLUSTERS = "NoHostedClusters";
+  public static final String REASON_DRILLS_PASSED = "DrillsPassed";
+  public static final String REASON_DRILL_FAILED = "DrillFailed";
+  public static final String REASON_NO_DRILLS_YET = "NoDrillsYet";
+  public static final String REASON_WITHIN_VERIFIED_RPO = "WithinVerifiedRPO";
+  public static final String REASON_VERIFIED_RPO_EXCEEDED = "VerifiedRPOExceeded";
+
+  /** The condition types only a policy with spec.verification has. */
+  public static final List<String> DRILL_TYPES = List.of(BackupPolicyStatus.DRILLS_PASSING,
+      BackupPolicyStatus.VERIFIED_COMPLIANT);
+
+  /** A backup whose latest restore drill failed: {@code cluster} is its namespace, {@code message} the agent's. */
+  public record FailedDrill(String cluster, String backup, SchedulePlacement.Target target, String message) {}
 
   /** The overlap rule as the Overlapping condition states it. */
   public static final String OVERLAP_RULE = "of the active policies selecting a hosted cluster, the one whose name"
@@ -112,6 +126,63 @@ public final class PolicyConditions {
         late.size() + " of " + rpo.total() + " hosted cluster(s) have no Completed backup within " + target + ": "
             + named(late, e -> e.target() + (e.age() == null ? " (no backup)"
                 : " (newest " + Durations.format(e.age()) + " old)")));
+  }
+
+  /**
+   * {@code DrillsPassing} and {@code VerifiedCompliant}, for a policy with spec.verification.
+   *
+   * @param verified the verified RPO report; null when the policy is not active
+   * @param failed   backups of the hosted clusters the policy backs up whose latest drill failed, newest first
+   * @param drilled  how many of those backups have a drill answer (passed or failed)
+   */
+  public static List<DesiredCondition> drills(VerifiedRpo.Report verified, List<FailedDrill> failed, int drilled) {
+    if (verified == null) {
+      return List.of(
+          new DesiredCondition(BackupPolicyStatus.DRILLS_PASSING, Conditions.UNKNOWN, REASON_NOT_ACTIVE,
+              "the policy is not active, so it asks for no restore drills"),
+          new DesiredCondition(BackupPolicyStatus.VERIFIED_COMPLIANT, Conditions.UNKNOWN, REASON_NOT_ACTIVE,
+              "the policy is not active, so it promises no verified RPO"));
+    }
+    DesiredCondition passing;
+    if (!failed.isEmpty()) {
+      // which backup, and what the agent found: the operator's first two questions
+      passing = new DesiredCondition(BackupPolicyStatus.DRILLS_PASSING, Conditions.FALSE, REASON_DRILL_FAILED,
+          failed.size() + " backup(s) failed their restore drill: " + named(failed, f -> f.cluster() + "/"
+              + f.backup() + " (" + f.target().hostedCluster() + "): " + firstWords(f.message()))
+              + "; delete the backup, or drill it again with flotilla backup verify --restore CLUSTER BACKUP");
+    } else if (drilled == 0) {
+      passing = new DesiredCondition(BackupPolicyStatus.DRILLS_PASSING, Conditions.UNKNOWN, REASON_NO_DRILLS_YET,
+          "no backup of the policy's hosted clusters has been drilled yet");
+    } else {
+      passing = new DesiredCondition(BackupPolicyStatus.DRILLS_PASSING, Conditions.TRUE, REASON_DRILLS_PASSED,
+          "the latest restore drill of each of the " + drilled + " drilled backup(s) passed");
+    }
+    DesiredCondition compliant;
+    String target = Durations.format(verified.target());
+    if (verified.total() == 0) {
+      compliant = new DesiredCondition(BackupPolicyStatus.VERIFIED_COMPLIANT, Conditions.UNKNOWN,
+          REASON_NO_HOSTED_CLUSTERS, "the policy backs up no hosted cluster");
+    } else if (verified.compliant() == verified.total()) {
+      compliant = new DesiredCondition(BackupPolicyStatus.VERIFIED_COMPLIANT, Conditions.TRUE,
+          REASON_WITHIN_VERIFIED_RPO, "all " + verified.total() + " hosted cluster(s) have a backup that passed a"
+              + " restore drill no older than " + target);
+    } else {
+      List<VerifiedRpo.Entry> late = verified.entries().stream().filter(e -> !e.compliant()).toList();
+      compliant = new DesiredCondition(BackupPolicyStatus.VERIFIED_COMPLIANT, Conditions.FALSE,
+          REASON_VERIFIED_RPO_EXCEEDED, late.size() + " of " + verified.total() + " hosted cluster(s) have no backup"
+              + " that passed a restore drill within " + target + ": " + named(late, e -> e.target()
+              + (e.age() == null ? " (none drilled)" : " (newest drilled " + Durations.format(e.age()) + " old)")));
+    }
+    return List.of(passing, compliant);
+  }
+
+  /** The agent's message, cut to a length a condition list stays readable with. */
+  private static String firstWords(String message) {
+    if (message == null) {
+      return "no message";
+    }
+    String one = message.lines().findFirst().orElse("");
+    return one.length() <= 200 ? one : one.substring(0, 199) + "…";
   }
 
   private static <T> String named(List<T> items, Function<T, String> name) {

@@ -55,6 +55,23 @@ final class PolicyInputs {
         s == null || s.verification == null ? null : s.verification.passed);
   }
 
+  /** A record as the drill plan sees it: its hub-clock order, and its restore drill from annotation and status. */
+  static DrillPlan.Backup drillBackup(HostedClusterBackup b) {
+    Map<String, String> annotations = b.getMetadata().getAnnotations();
+    String asked = annotations == null ? null : annotations.get(HostedClusterBackup.VERIFY_ANNOTATION);
+    var v = b.getStatus() == null ? null : b.getStatus().verification;
+    String answered = v == null ? null : v.request;
+    if (HostedClusterBackup.asksForRestoreDrill(asked) && !asked.equals(answered)) {
+      return new DrillPlan.Backup(backup(b), DrillPlan.Drill.REQUESTED, HostedClusterBackup.restoreDrillRequestedAt(asked));
+    }
+    if (HostedClusterBackup.asksForRestoreDrill(answered) && v.passed != null) {
+      Instant at = HostedClusterBackup.restoreDrillRequestedAt(answered);
+      return new DrillPlan.Backup(backup(b), v.passed ? DrillPlan.Drill.PASSED : DrillPlan.Drill.FAILED,
+          at != null ? at : instant(v.verifiedAt));
+    }
+    return new DrillPlan.Backup(backup(b), DrillPlan.Drill.NONE, null);
+  }
+
   /** The hosted cluster a record is of, on the cluster whose namespace holds it; null without spec.hostedCluster. */
   static SchedulePlacement.Target target(HostedClusterBackup b) {
     NamespacedName hc = b.getSpec() == null ? null : b.getSpec().hostedCluster;

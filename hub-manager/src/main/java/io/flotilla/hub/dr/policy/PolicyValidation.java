@@ -74,7 +74,38 @@ public final class PolicyValidation {
       Durations.positiveProblem("spec.retention.maxAge", spec.retention.maxAge).ifPresent(problems::add);
     }
     io.flotilla.common.PauseWindow.problem("spec.maxPauseWindow", spec.maxPauseWindow).ifPresent(problems::add);
+    verificationProblems(spec.verification, zoneKnown ? spec.timeZone : null, problems);
     return problems;
+  }
+
+  /** Restore drills: exactly one cadence, a count of at least 1 or a schedule that fires, a positive age. */
+  private static void verificationProblems(BackupPolicySpec.Verification v, String timeZone, List<String> problems) {
+    if (v == null) {
+      return;
+    }
+    boolean schedule = v.schedule != null && !v.schedule.isBlank();
+    if (v.everyNth == null && !schedule) {
+      problems.add("spec.verification needs everyNth (drill every Nth backup, e.g. 1) or schedule (a cron"
+          + " expression for the drills); remove verification for no drills");
+    } else if (v.everyNth != null && schedule) {
+      problems.add("spec.verification has both everyNth " + v.everyNth + " and schedule \"" + v.schedule
+          + "\": drills follow one or the other, keep one");
+    }
+    if (v.everyNth != null && v.everyNth < 1) {
+      problems.add("spec.verification.everyNth must be at least 1 (1 drills every backup), got " + v.everyNth);
+    }
+    if (schedule) {
+      try {
+        if (CronSchedule.parse(v.schedule, timeZone).nextAfter(NEVER_FIRES_PROBE).isEmpty()) {
+          problems.add("spec.verification.schedule: schedule \"" + v.schedule + "\" never fires (no such date)");
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add("spec.verification.schedule: " + e.getMessage());
+      }
+    } else if (v.schedule != null) {
+      problems.add("spec.verification.schedule is empty: a cron expression, or leave it out");
+    }
+    Durations.positiveProblem("spec.verification.maxVerifiedAge", v.maxVerifiedAge).ifPresent(problems::add);
   }
 
   /**

@@ -22,6 +22,7 @@ import io.flotilla.api.dr.v1alpha1.BackupPolicyStatus;
 import io.flotilla.api.dr.v1alpha1.BackupStore;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
+import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -223,6 +224,78 @@ class BackupPolicyReconcilerTest {
     assertThat(st.rpo).filteredOn(e -> !e.compliant).extracting(e -> e.name).containsExactlyInAnyOrder("a", "b", "c");
     assertThat(st.compliant).isEqualTo(1);
     assertThat(st.rpo.get(0).name).isEqualTo("c"); // no backup at all sorts first
+  }
+
+  @Test
+  void drillsAreAskedOfEveryNthBackupAndTheirOutcomeIsTheVerifiedRpoAndTheDrillsCondition() {
+    // gold hosted clusters: a on mc1, d on mc2; hourly backups, every 2nd drilled
+    BackupPolicySpec s = Specs.drills(hosted(spec("0 * * * *"), null, "tier", "gold"), 2, null, null);
+    s.maxPauseWindow = "5m";
+    hub.policy("drilled", s);
+    hub.backup("mc1", "a1", "clusters/a", "drilled", Completed, Duration.ofHours(2));
+    hub.backup("mc2", "d1", "clusters/d", "drilled", Completed, Duration.ofHours(3));
+    hub.backup("mc2", "d2", "clusters/d", "drilled", Failed, Duration.ofMinutes(10));
+    hub.backup("mc2", "x1", "clusters/d", null, Completed, Duration.ofMinutes(5)); // on demand: never asked
+
+    // the first backup of each is drilled; while unanswered, nothing more is asked
+    assertThat(hub.reconcile("drilled").drillsAsked()).containsExactlyInAnyOrder("mc1/a1", "mc2/d1");
+    assertThat(hub.drillRequest("mc1", "a1")).startsWith(HostedClusterBackup.RESTORE_DRILL_PREFIX);
+    assertThat(hub.reconcile("drilled").drillsAsked()).isEmpty();
+    assertThat(condition("drilled", BackupPolicyStatus.DRILLS_PASSING).getReason())
+        .isEqualTo(PolicyConditions.REASON_NO_DRILLS_YET);
+
+    // the agents answer: a1 restores, d1's stored object does not
+    hub.answerDrill("mc1", "a1", true, "restore drill passed: ...");
+    hub.answerDrill("mc2", "d1", false, "stored snapshot does not match its manifest: SHA-256 differs");
+    BackupPolicyReconciler.Result r = hub.reconcile("drilled");
+    assertThat(r.drillsAsked()).isEmpty();
+    Condition drills = condition("drilled", BackupPolicyStatus.DRILLS_PASSING);
+    assertThat(drills.getStatus()).isEqualTo(Conditions.FALSE);
+    assertThat(drills.getReason()).isEqualTo(PolicyConditions.REASON_DRILL_FAILED);
+    assertThat(drills.getMessage()).startsWith("1 backup(s) failed their restore drill: mc2/d1 (clusters/d): "
+        + "stored snapshot does not match its manifest: SHA-256 differs");
+    BackupPolicyStatus st = hub.policy("drilled").getStatus();
+    // every 2nd hourly backup: 2 intervals + twice the 5m grace
+    assertThat(st.verifiedRpoTarget).isEqualTo("2h10m");
+    assertThat(st.verifiedCompliant).as("a, and d while its first drilled backup is not due").isEqualTo(2);
+    assertThat(st.oldestNewestVerifiedBackupAge).isEqualTo("2h");
+    assertThat(st.rpo).filteredOn(e -> e.name.equals("a")).singleElement().satisfies(e -> {
+      assertThat(e.newestVerifiedBackup).isEqualTo("a1");
+      assertThat(e.verifiedAge).isEqualTo("2h");
+      assertThat(e.verifiedCompliant).isTrue();
+      assertThat(e.newestBackup).isEqualTo("a1");
+    });
+    assertThat(st.rpo).filteredOn(e -> e.name.equals("d")).singleElement().satisfies(e -> {
+      assertThat(e.newestVerifiedBackup).isNull();
+      assertThat(e.verifiedCompliant).as("the policy is new: its first drilled backup is not due yet").isTrue();
+    });
+    assertThat(r.verified().nextChangeAt()).as("a1 grows too old at 2h10m")
+        .isEqualTo(hub.clock.instant().plus(Duration.ofMinutes(10)));
+
+    // every 2nd: one more backup of a is not drilled, the second is
+    hub.backup("mc1", "a2", "clusters/a", "drilled", Completed, Duration.ofMinutes(61));
+    assertThat(hub.reconcile("drilled").drillsAsked()).isEmpty();
+    hub.backup("mc1", "a3", "clusters/a", "drilled", Completed, Duration.ofMinutes(1));
+    assertThat(hub.reconcile("drilled").drillsAsked()).containsExactly("mc1/a3");
+    hub.answerDrill("mc1", "a3", true, "restore drill passed: ...");
+
+    // time passes without a drilled backup of d: outside its verified RPO
+    hub.clock.advance(Duration.ofHours(3));
+    hub.reconcile("drilled");
+    Condition verified = condition("drilled", BackupPolicyStatus.VERIFIED_COMPLIANT);
+    assertThat(verified.getStatus()).isEqualTo(Conditions.FALSE);
+    assertThat(verified.getReason()).isEqualTo(PolicyConditions.REASON_VERIFIED_RPO_EXCEEDED);
+    assertThat(verified.getMessage()).contains("clusters/a on mc1 (newest drilled 3h1m old)",
+        "clusters/d on mc2 (none drilled)");
+
+    // without spec.verification the drill conditions go, and nothing more is asked
+    hub.editPolicy("drilled", p -> p.verification = null);
+    hub.backup("mc1", "a4", "clusters/a", "drilled", Completed, Duration.ZERO);
+    hub.backup("mc1", "a5", "clusters/a", "drilled", Completed, Duration.ZERO);
+    assertThat(hub.reconcile("drilled").drillsAsked()).isEmpty();
+    assertThat(hub.policy("drilled").getStatus().conditions).extracting(Condition::getType)
+        .doesNotContain(BackupPolicyStatus.DRILLS_PASSING, BackupPolicyStatus.VERIFIED_COMPLIANT);
+    assertThat(hub.policy("drilled").getStatus().verifiedRpoTarget).isNull();
   }
 
   @Test

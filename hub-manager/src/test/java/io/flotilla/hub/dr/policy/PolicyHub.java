@@ -128,6 +128,27 @@ final class PolicyHub {
     return client.resource(b).updateStatus();
   }
 
+  /** The restore drill asked of a record, or null: its verify-requested annotation when it asks for one. */
+  String drillRequest(String cluster, String name) {
+    HostedClusterBackup b = client.resources(HostedClusterBackup.class).inNamespace(cluster).withName(name).get();
+    String v = b.getMetadata().getAnnotations() == null ? null
+        : b.getMetadata().getAnnotations().get(HostedClusterBackup.VERIFY_ANNOTATION);
+    return HostedClusterBackup.asksForRestoreDrill(v) ? v : null;
+  }
+
+  /** The agent's answer to the drill asked of a record, as BackupVerifier writes it. */
+  void answerDrill(String cluster, String name, boolean passed, String message) {
+    String request = drillRequest(cluster, name);
+    HostedClusterBackup b = client.resources(HostedClusterBackup.class).inNamespace(cluster).withName(name).get();
+    b.getStatus().verification = new HostedClusterBackupStatus.Verification();
+    b.getStatus().verification.request = request;
+    b.getStatus().verification.passed = passed;
+    b.getStatus().verification.message = message;
+    b.getStatus().verification.verifiedAt = Time.format(clock.instant());
+    b.getStatus().verification.drill = new HostedClusterBackupStatus.RestoreDrill();
+    client.resource(b).updateStatus();
+  }
+
   List<String> backups(String cluster) {
     return client.resources(HostedClusterBackup.class).inNamespace(cluster).list().getItems().stream()
         .map(b -> b.getMetadata().getName()).sorted().toList();

@@ -51,7 +51,21 @@ class PolicyValidationTest {
             .addNewMatchExpression().withKey("env").withOperator("Equals").withValues("x").endMatchExpression().build(),
             "spec.clusterSelector: label selector requirement on env has unknown operator Equals"),
         Arguments.of("namespace name", (Consumer<BackupPolicySpec>) s -> Specs.hosted(s, List.of("clusters", "Bad NS")),
-            "spec.hostedClusterSelector.namespaces[1] \"Bad NS\" is not a namespace name"));
+            "spec.hostedClusterSelector.namespaces[1] \"Bad NS\" is not a namespace name"),
+        Arguments.of("drills without a cadence", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, null, null, "2h"),
+            "spec.verification needs everyNth (drill every Nth backup, e.g. 1) or schedule"),
+        Arguments.of("drills with both cadences", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, 2, "0 3 * * *",
+            null), "spec.verification has both everyNth 2 and schedule \"0 3 * * *\""),
+        Arguments.of("drills every 0th backup", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, 0, null, null),
+            "spec.verification.everyNth must be at least 1 (1 drills every backup), got 0"),
+        Arguments.of("drill schedule not cron", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, null, "weekly",
+            null), "spec.verification.schedule: schedule \"weekly\" has 1"),
+        Arguments.of("drill schedule never fires", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, null,
+            "0 0 31 4 *", null), "spec.verification.schedule: schedule \"0 0 31 4 *\" never fires"),
+        Arguments.of("maxVerifiedAge in days", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, 1, null, "2d"),
+            "spec.verification.maxVerifiedAge: '2d' is not a duration"),
+        Arguments.of("maxVerifiedAge zero", (Consumer<BackupPolicySpec>) s -> Specs.drills(s, 1, null, "0s"),
+            "spec.verification.maxVerifiedAge must be greater than zero"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -72,6 +86,8 @@ class PolicyValidationTest {
     s.maxPauseWindow = "90s";
     Specs.hosted(s, List.of("clusters"), "tier", "gold");
     assertThat(PolicyValidation.validate(s)).isEmpty();
+    assertThat(PolicyValidation.validate(Specs.drills(spec("0 * * * *"), 1, null, null))).isEmpty();
+    assertThat(PolicyValidation.validate(Specs.drills(spec("0 * * * *"), null, "30 3 * * 6", "169h"))).isEmpty();
   }
 
   @Test

@@ -40,6 +40,15 @@ final class Specs {
     return s;
   }
 
+  /** Restore drills every Nth backup ({@code everyNth}) or on {@code schedule}, one of them null. */
+  static BackupPolicySpec drills(BackupPolicySpec s, Integer everyNth, String schedule, String maxVerifiedAge) {
+    s.verification = new BackupPolicySpec.Verification();
+    s.verification.everyNth = everyNth;
+    s.verification.schedule = schedule;
+    s.verification.maxVerifiedAge = maxVerifiedAge;
+    return s;
+  }
+
   static SchedulePlacement.Policy active(String name, BackupPolicySpec spec) {
     return new SchedulePlacement.Policy(name, spec, true);
   }
