@@ -25,7 +25,7 @@ final class Ocm {
   static final String DEFAULT_SET = "default";
   static final String GLOBAL_SET = "global";
 
-  // Condition reasons and messages, as OCM's controllers write them (docs/ocm-facts.md §I2.1, §I6).
+  // Condition reasons and messages, as OCM's controllers write them (docs/ocm-facts.md §I2.1, §I6.1).
   static final String REASON_ACCEPTED = "HubClusterAdminAccepted";
   static final String REASON_DENIED = "HubClusterAdminDenied";
   static final String REASON_JOINED = "ManagedClusterJoined";

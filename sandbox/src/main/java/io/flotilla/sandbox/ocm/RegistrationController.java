@@ -73,6 +73,9 @@ final class RegistrationController {
     if (accepted) {
       ensureNamespace(name);
       mc = ensureMetadata(mc);
+      if (mc == null) {
+        return Optional.empty(); // deleted meanwhile
+      }
     }
     Optional<Instant> recheck = Optional.empty();
     Lease lease = null;
