@@ -34,6 +34,10 @@ final class SandboxCommand {
             + " as real fleets do; by default names are unique across the sandbox.")
     boolean hostedNamesPerCluster;
 
+    @Option(names = "--ocm", description = "Also simulate Open Cluster Management on the hub: a ManagedCluster per "
+        + "management and hosted cluster, leases, taints, cluster sets and placements (docs/architecture.md, The sandbox).")
+    boolean ocm;
+
     @Option(names = "--heartbeat", paramLabel = "SECONDS", defaultValue = "2",
         description = "Agent heartbeat interval in seconds (default 2); the hub's grace period is 5 heartbeats.")
     int heartbeatSeconds;
@@ -50,7 +54,7 @@ final class SandboxCommand {
       }
       return Fleet.Options.defaults(dir).withClusters(clusters).withHostedPerCluster(hostedPerCluster)
           .withEtcdSeedBytes(Sizes.parse(etcdSize)).withHeartbeat(Duration.ofSeconds(heartbeatSeconds), 5)
-          .withHostedNamesPerCluster(hostedNamesPerCluster);
+          .withHostedNamesPerCluster(hostedNamesPerCluster).withOcm(ocm);
     }
   }
 
@@ -86,6 +90,9 @@ final class SandboxCommand {
       Path d = dir.toAbsolutePath();
       out.printf("%nSandbox is up (%s/ready). Press Ctrl-C to stop it.%n%n", d);
       out.printf("  kubectl --kubeconfig %s/hub.kubeconfig get managementclusters%n", d);
+      if (fleet.options().ocm()) {
+        out.printf("  kubectl --kubeconfig %s/hub.kubeconfig get managedclusters   # OCM, simulated%n", d);
+      }
       for (String c : fleet.clusterNames()) {
         out.printf("  kubectl --kubeconfig %s/%s.kubeconfig get hostedclusters -A%n", d, c);
       }

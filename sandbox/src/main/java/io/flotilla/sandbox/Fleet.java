@@ -17,6 +17,7 @@ import io.flotilla.hub.cluster.ClusterRegistration;
 import io.flotilla.sandbox.etcd.EtcdLauncher;
 import io.flotilla.sandbox.hypershift.HyperShiftSimulator;
 import io.flotilla.sandbox.kube.MockApiServer;
+import io.flotilla.sandbox.ocm.OcmSimulator;
 import io.flotilla.sandbox.storage.ObjectStore;
 import io.flotilla.sandbox.workload.WorkloadSimulator;
 
@@ -60,9 +61,12 @@ public final class Fleet implements AutoCloseable {
   /**
    * @param hostedNamesPerCluster every cluster names its hosted clusters hc-1, hc-2, … (as real fleets do: names are
    *                              unique per management cluster only); otherwise names are unique across the fleet
+   * @param ocm                   also simulate Open Cluster Management on the hub and the clusters
+   *                              ({@link OcmSimulator}): every management cluster and hosted cluster a ManagedCluster
    */
   public record Options(int clusters, int hostedPerCluster, Path dir, long etcdSeedBytes, Duration heartbeat,
-                        int graceHeartbeats, Duration readyTimeout, boolean agentProcesses, boolean hostedNamesPerCluster) {
+                        int graceHeartbeats, Duration readyTimeout, boolean agentProcesses, boolean hostedNamesPerCluster,
+                        boolean ocm) {
     public Options {
       if (clusters < 1) {
         throw new IllegalArgumentException("--clusters must be at least 1");
@@ -73,16 +77,17 @@ public final class Fleet implements AutoCloseable {
     }
 
     public static Options defaults(Path dir) {
-      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120), false, false);
+      return new Options(2, 2, dir, 4L << 20, Duration.ofSeconds(2), 5, Duration.ofSeconds(120), false, false, false);
     }
 
-    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
-    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
-    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster); }
-    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout, agentProcesses, hostedNamesPerCluster); }
+    public Options withClusters(int n) { return new Options(n, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster, ocm); }
+    public Options withHostedPerCluster(int m) { return new Options(clusters, m, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster, ocm); }
+    public Options withEtcdSeedBytes(long b) { return new Options(clusters, hostedPerCluster, dir, b, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster, ocm); }
+    public Options withHeartbeat(Duration h, int grace) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, h, grace, readyTimeout, agentProcesses, hostedNamesPerCluster, ocm); }
     /** Each agent as its own OS process, as deployed, instead of in this JVM (where tests can reconfigure it). */
-    public Options withAgentProcesses(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, on, hostedNamesPerCluster); }
-    public Options withHostedNamesPerCluster(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, on); }
+    public Options withAgentProcesses(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, on, hostedNamesPerCluster, ocm); }
+    public Options withHostedNamesPerCluster(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, on, ocm); }
+    public Options withOcm(boolean on) { return new Options(clusters, hostedPerCluster, dir, etcdSeedBytes, heartbeat, graceHeartbeats, readyTimeout, agentProcesses, hostedNamesPerCluster, on); }
   }
 
   /** One management cluster of the sandbox. */
@@ -119,6 +124,8 @@ public final class Fleet implements AutoCloseable {
   private final String encryptionKeyId = "sandbox-kek-" + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16);
   private MockApiServer hub;
   private HubManager hubManager;
+  /** With {@link Options#ocm()}: Open Cluster Management, simulated on the hub and every cluster. */
+  private OcmSimulator ocm;
   /** With {@link Options#agentProcesses()}: the agents' processes, found through their files in D/agents/. */
   private AgentProcesses agentProcesses;
   private boolean closed;
@@ -164,6 +171,13 @@ public final class Fleet implements AutoCloseable {
     installBackupStore();
     progress.accept("hub-manager started (leader election in flotilla-system, grace "
         + options.graceHeartbeats() + " heartbeats of " + options.heartbeat().toSeconds() + "s)");
+    if (options.ocm()) {
+      // OCM's 60 s lease scaled to the sandbox's heartbeat, as Flotilla's own lease is
+      ocm = new OcmSimulator(hub.adminClient(), OcmSimulator.Options.defaults()
+          .withLeaseDurationSeconds((int) Math.max(1, options.heartbeat().toSeconds())).withImportRetry(options.heartbeat()));
+      ocm.start();
+      progress.accept("OCM simulated on the hub: registration, cluster sets, placement (docs/architecture.md, The sandbox)");
+    }
 
     int hostedIndex = 0;
     for (int i = 1; i <= options.clusters(); i++) {
@@ -214,6 +228,9 @@ public final class Fleet implements AutoCloseable {
     spoke.simulator.start();
     spoke.workloads = new WorkloadSimulator(name, server.adminClient());
     spoke.workloads.start();
+    if (ocm != null) {
+      ocm.join(name, server.adminClient(), Map.of(SANDBOX_LABEL, "true"));
+    }
     return spoke;
   }
 
@@ -275,6 +292,10 @@ public final class Fleet implements AutoCloseable {
               .withName(hc).get();
           return h != null && h.getStatus() != null && Conditions.isTrue(h.getStatus().conditions, HostedCluster.AVAILABLE);
         })));
+    if (ocm != null) {
+      await(options.readyTimeout(), "ManagedClusters Available, hosted clusters imported", () -> spokes.values().stream()
+          .allMatch(s -> ocmAvailable(s.name) && s.hostedClusters.stream().allMatch(this::ocmAvailable)));
+    }
     await(options.readyTimeout(), "NodePool workers bound", () -> spokes.values().stream().allMatch(s ->
         s.server.adminClient().resources(NodePool.class).inNamespace(HOSTED_CLUSTER_NAMESPACE).list().getItems().stream()
             .allMatch(np -> np.getStatus() != null && java.util.Objects.equals(np.getStatus().replicas, np.getSpec().replicas))));
@@ -443,6 +464,21 @@ public final class Fleet implements AutoCloseable {
 
   public boolean isAvailable(String cluster) { return Conditions.TRUE.equals(availability(cluster)); }
 
+  /** The OCM simulator, with {@link Options#withOcm}: its klusterlets ({@code ocm().klusterlet("mc-1").stop()}), … */
+  public OcmSimulator ocm() {
+    if (ocm == null) {
+      throw new IllegalStateException("this sandbox runs without OCM; bring it up with Options.withOcm(true) (--ocm)");
+    }
+    return ocm;
+  }
+
+  /** Whether OCM's ManagedCluster of that name says Available=True. */
+  private boolean ocmAvailable(String managedCluster) {
+    var mc = hub.adminClient().resources(io.flotilla.api.foreign.ocm.ManagedCluster.class).withName(managedCluster).get();
+    return mc != null && mc.getStatus() != null
+        && Conditions.isTrue(mc.getStatus().conditions, io.flotilla.api.foreign.ocm.ManagedCluster.AVAILABLE);
+  }
+
   public String availability(String cluster) {
     ManagementCluster mc = hub.adminClient().resources(ManagementCluster.class).withName(cluster).get();
     return mc == null || mc.getStatus() == null ? Conditions.UNKNOWN
@@ -498,6 +534,7 @@ public final class Fleet implements AutoCloseable {
       spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
     }
     steps.add(() -> { if (hubManager != null) hubManager.close(); });
+    steps.add(() -> { if (ocm != null) ocm.close(); });
     spokes.values().forEach(s -> steps.add(() -> { if (s.simulator != null) s.simulator.close(); }));
     spokes.values().forEach(s -> steps.add(() -> { if (s.workloads != null) s.workloads.close(); }));
     spokes.values().forEach(s -> steps.add(s.server::close));

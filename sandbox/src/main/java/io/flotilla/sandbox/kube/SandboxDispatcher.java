@@ -96,6 +96,11 @@ final class SandboxDispatcher extends KubernetesMixedDispatcher {
         if (path.equals("/version")) {
           return json(200, version());
         }
+        if (path.equals("/livez") || path.equals("/healthz") || path.equals("/readyz")) {
+          // what OCM's klusterlet probes (docs/ocm-facts.md §I2.1); down while the unavailable fault is on
+          return unavailable ? status(503, "ServiceUnavailable", "sandbox fault: this API server is unavailable")
+              : new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
+        }
         Optional<ObjectNode> document = discovery.document(path);
         if (document.isPresent()) {
           return json(200, document.get());

@@ -90,6 +90,11 @@ public class ManagedCluster extends CustomResource<ManagedCluster.Spec, ManagedC
   public static class Spec extends Unmodelled {
     /** Accepting a cluster needs update on managedclusters/accept (docs/ocm-facts.md §2.1). */
     public Boolean hubAcceptsClient;
+    /**
+     * How often the klusterlet renews its lease; the hub's grace period is five of these (docs/ocm-facts.md §2.3).
+     * The API server defaults it to 60; unset or 0 means 60 to the klusterlet and the hub.
+     */
+    public Integer leaseDurationSeconds;
     public List<Taint> taints;
   }
 

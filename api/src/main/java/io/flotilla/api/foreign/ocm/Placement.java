@@ -85,6 +85,17 @@ public class Placement extends CustomResource<Placement.Spec, Placement.Status> 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Status extends Unmodelled {
     public Integer numberOfSelectedClusters;
+    /** Without a decision strategy, one group: index 0, name "", every page (docs/ocm-facts.md §I2.5). */
+    public List<DecisionGroup> decisionGroups;
     public List<Condition> conditions;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class DecisionGroup extends Unmodelled {
+    public Integer decisionGroupIndex;
+    public String decisionGroupName;
+    /** The names of the group's PlacementDecisions. */
+    public List<String> decisions;
+    public Integer clusterCount;
   }
 }
