@@ -107,6 +107,34 @@ class BackupFaultTest {
     }
   }
 
+  /**
+   * Stores that would make the agent a confused deputy, written straight to the hub as someone bypassing the webhook
+   * would (the sandbox's API server calls no webhook): the agent refuses each before it reads a Secret or pauses.
+   */
+  @Test
+  void unencryptedForeignSecretAndPlainHttpStoresAreRefusedBeforePausing() {
+    BackupStore base = fleet.hub().resources(BackupStore.class).withName(Fleet.BACKUP_STORE).get();
+    java.util.Map<String, java.util.function.Consumer<BackupStore>> stores = new java.util.LinkedHashMap<>();
+    stores.put("unencrypted", s -> {
+      s.getSpec().encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.None;
+      s.getSpec().encryption.keySecret = null;
+    });
+    stores.put("foreign-secret", s -> s.getSpec().credentialsSecret =
+        new io.flotilla.api.common.NamespacedName("kube-system", "bootstrap-token"));
+    stores.put("plain-http", s -> s.getSpec().insecureEndpoint = null);
+    for (var e : stores.entrySet()) {
+      BackupStore store = fleet.hub().getKubernetesSerialization().clone(base);
+      store.setMetadata(new ObjectMetaBuilder().withName(e.getKey()).build());
+      e.getValue().accept(store);
+      fleet.hub().resource(store).create();
+      try (var pause = new BackupHarness.PauseRecorder(h.spoke(), "hc-4")) {
+        HostedClusterBackup done = h.awaitEnd(h.create("hc-4", s -> s.store = e.getKey()));
+        assertFailed(done, BackupFailure.STORE_REFUSED);
+        assertThat(pause.values()).as(e.getKey() + ": nothing paused").containsExactly((String) null);
+      }
+    }
+  }
+
   @Test
   void etcdDyingMidSnapshotFailsAndResumesThenAnUnreachableEtcdIsCaughtBeforePausing() {
     fleet.stopAgent(CLUSTER);

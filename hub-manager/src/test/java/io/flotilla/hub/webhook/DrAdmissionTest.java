@@ -115,6 +115,39 @@ class DrAdmissionTest {
   }
 
   @Test
+  void aStoreThatWouldMakeAgentsReadForeignSecretsOrSendPlainTextIsRefused() throws Exception {
+    io.flotilla.api.dr.v1alpha1.BackupStore ok = store("https://s3.example", "flotilla-agent");
+    assertThat(create("BackupStore", ok).getAllowed()).isTrue();
+
+    AdmissionResponse foreign = create("BackupStore", store("https://s3.example", "kube-system"));
+    assertThat(foreign.getAllowed()).isFalse();
+    assertThat(foreign.getStatus().getReason()).isEqualTo(DrAdmission.STORE_REFUSED);
+    assertThat(foreign.getStatus().getMessage()).contains("credentialsSecret kube-system/s3 is outside the agent's "
+        + "namespace flotilla-agent");
+
+    AdmissionResponse http = create("BackupStore", store("http://minio.example:9000", "flotilla-agent"));
+    assertThat(http.getAllowed()).isFalse();
+    assertThat(http.getStatus().getMessage()).contains("insecureEndpoint: true");
+
+    io.flotilla.api.dr.v1alpha1.BackupStore plain = store("https://s3.example", "flotilla-agent");
+    plain.getSpec().encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.None;
+    plain.getSpec().encryption.keySecret = null;
+    assertThat(create("BackupStore", plain).getStatus().getMessage()).contains("allowUnencrypted: true");
+    plain.getSpec().allowUnencrypted = true;
+    assertThat(create("BackupStore", plain).getAllowed()).as("said so").isTrue();
+  }
+
+  static io.flotilla.api.dr.v1alpha1.BackupStore store(String endpoint, String secretNamespace) {
+    io.flotilla.api.dr.v1alpha1.BackupStore s = new io.flotilla.api.dr.v1alpha1.BackupStore();
+    s.getMetadata().setName("offsite");
+    s.getSpec().bucket = "backups";
+    s.getSpec().endpoint = endpoint;
+    s.getSpec().credentialsSecret = new io.flotilla.api.common.NamespacedName(secretNamespace, "s3");
+    s.getSpec().encryption.keySecret = new io.flotilla.api.common.NamespacedName("flotilla-agent", "key");
+    return s;
+  }
+
+  @Test
   void aPolicyWithAValidScheduleZoneAndRetentionIsAllowed() throws Exception {
     BackupPolicy ok = withRetention(policy("0 2 * * *", "Europe/Paris"), 7, "168h");
     ok.getSpec().maxPauseWindow = "5m";
@@ -255,7 +288,7 @@ class DrAdmissionTest {
   }
 
   @Test
-  void theConfigurationSendsBackupPoliciesAndMigrationsToValidateDr() {
+  void theConfigurationSendsBackupPoliciesMigrationsAndStoresToValidateDr() {
     List<ValidatingWebhook> hooks = client.admissionRegistration().v1().validatingWebhookConfigurations()
         .withName(WebhookConfigurations.NAME).get().getWebhooks();
     assertThat(hooks).extracting(ValidatingWebhook::getName)
@@ -267,7 +300,8 @@ class DrAdmissionTest {
       assertThat(rule.getApiGroups()).containsExactly("dr.flotilla.io");
       assertThat(rule.getApiVersions()).containsExactly("v1alpha1");
       assertThat(rule.getOperations()).containsExactly("CREATE", "UPDATE");
-      assertThat(rule.getResources()).containsExactlyInAnyOrder("backuppolicies", "hostedclustermigrations");
+      assertThat(rule.getResources()).containsExactlyInAnyOrder("backuppolicies", "hostedclustermigrations",
+          "backupstores");
     });
   }
 }
