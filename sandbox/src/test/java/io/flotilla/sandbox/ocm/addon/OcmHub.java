@@ -33,24 +33,24 @@ final class OcmHub implements AutoCloseable {
   final AddOnManager manager;
   final Map<String, Spoke> spokes = new LinkedHashMap<>();
 
-  record Spoke(String name, MockApiServer server, WorkAgent work, AddOnRegistrationAgent registration,
-               WorkloadSimulator workloads) {
+  record Spoke(String name, MockApiServer server, SpokeAddOnAgents agents, WorkloadSimulator workloads) {
     KubernetesClient client() { return server.adminClient(); }
+
+    WorkAgent work() { return agents.work(); }
+
+    AddOnRegistrationAgent registration() { return agents.registration(); }
   }
 
   OcmHub(String... clusters) {
     hub = MockApiServer.start("hub");
-    manager = new AddOnManager(hub.adminClient(), clock, Duration.ofSeconds(1));
+    manager = new AddOnManager(hub.adminClient(), clock, Duration.ofMillis(300));
     for (String name : clusters) {
       MockApiServer server = MockApiServer.start(name);
       WorkloadSimulator workloads = new WorkloadSimulator(name, server.adminClient(), Duration.ofMillis(100),
           java.time.Clock.systemUTC());
       workloads.start();
-      spokes.put(name, new Spoke(name, server,
-          new WorkAgent(name, hub.adminClient(), server.adminClient(), clock, Duration.ofSeconds(1)),
-          new AddOnRegistrationAgent(name, hub.adminClient(), server.adminClient(), clock, LIFETIME,
-              Duration.ofSeconds(1)),
-          workloads));
+      spokes.put(name, new Spoke(name, server, new SpokeAddOnAgents(name, hub.adminClient(), server.adminClient(), clock,
+          LIFETIME, Duration.ofMillis(300)), workloads));
       join(name);
     }
   }
@@ -82,13 +82,16 @@ final class OcmHub implements AutoCloseable {
     StatusWriter.write(client(), read, next, StatusWriter.Precondition.LAST_WRITE_WINS);
   }
 
+  /** Runs every controller by itself, as the sandbox does, instead of by {@link #pass()}. */
+  void start() {
+    manager.start();
+    spokes.values().forEach(s -> s.agents().start());
+  }
+
   /** Every controller once: the addon-manager, then each cluster's registration and work agent. */
   void pass() {
     manager.reconcile();
-    for (Spoke s : spokes.values()) {
-      s.registration().reconcile();
-      s.work().reconcile();
-    }
+    spokes.values().forEach(s -> s.agents().reconcile());
     manager.reconcile();
   }
 
@@ -184,8 +187,7 @@ final class OcmHub implements AutoCloseable {
   public void close() {
     manager.close();
     for (Spoke s : spokes.values()) {
-      s.work().close();
-      s.registration().close();
+      s.agents().close();
       s.workloads().close();
       s.server().close();
     }
