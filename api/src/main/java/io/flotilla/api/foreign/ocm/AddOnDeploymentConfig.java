@@ -42,6 +42,34 @@ public class AddOnDeploymentConfig extends CustomResource<AddOnDeploymentConfig.
      * (docs/ocm-facts.md §I1.3), which is why this is sent even when empty.
      */
     public String agentInstallNamespace;
+    /** Image mirrors applied to the containers of the template's Deployments and DaemonSets (docs/ocm-facts.md §I1.3). */
+    public List<ImageMirror> registries;
+    /** Proxy environment (and a CA bundle) for the same containers. */
+    public ProxyConfig proxyConfig;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ImageMirror extends Unmodelled {
+    /** An image name prefix; empty matches every image, keeping only its last path segment. */
+    public String source;
+    /** Required: what replaces the prefix. */
+    public String mirror;
+
+    public ImageMirror() {}
+
+    public ImageMirror(String source, String mirror) {
+      this.source = source;
+      this.mirror = mirror;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ProxyConfig extends Unmodelled {
+    public String httpProxy;
+    public String httpsProxy;
+    public String noProxy;
+    /** Base64 of the PEM bundle (the schema's format: byte). */
+    public String caBundle;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -43,6 +43,26 @@ public class ManagedClusterAddOn extends CustomResource<ManagedClusterAddOn.Spec
   public static final String REASON_FAILED = "Failed";
   public static final String REASON_CONFIGURATION_UNSUPPORTED = "ConfigurationUnsupported";
 
+  /** Configured, ManifestApplied and Available reasons the addon-manager writes (docs/ocm-facts.md §1.2, §I7.4). */
+  public static final String REASON_CONFIGURED = "ConfigurationsConfigured";
+  public static final String REASON_NOT_CONFIGURED = "ConfigurationsNotConfigured";
+  public static final String REASON_MANIFEST_APPLIED = "AddonManifestApplied";
+  public static final String REASON_MANIFEST_APPLY_FAILED = "AddonManifestAppliedFailed";
+  public static final String REASON_WORK_APPLY_FAILED = "ManifestWorkApplyFailed";
+  public static final String REASON_PROBE_AVAILABLE = "ProbeAvailable";
+  public static final String REASON_PROBE_UNAVAILABLE = "ProbeUnavailable";
+  public static final String REASON_NO_PROBE_RESULT = "NoProbeResult";
+  public static final String REASON_WORK_NOT_APPLIED = "WorkNotApplied";
+  public static final String REASON_WORK_NOT_FOUND = "WorkNotFound";
+  /** Template add-ons are judged from their workloads' status, not from a lease (docs/ocm-facts.md §I1.6). */
+  public static final String HEALTH_CHECK_CUSTOMIZED = "Customized";
+  public static final String HEALTH_CHECK_LEASE = "Lease";
+  /** The registration a hub kubeconfig comes from (v1alpha1 names it by signer; docs/ocm-facts.md §I7.5). */
+  public static final String KUBE_APISERVER_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client";
+  /** How the spoke gets that kubeconfig: a CSR (the default) or a ServiceAccount token (docs/ocm-facts.md §I1.4). */
+  public static final String DRIVER_CSR = "csr";
+  public static final String DRIVER_TOKEN = "token";
+
   /** On the add-on's hub objects, ManifestWorks included (docs/ocm-facts.md §1.2). */
   public static final String ADDON_NAME_LABEL = "open-cluster-management.io/addon-name";
 
@@ -85,6 +105,15 @@ public class ManagedClusterAddOn extends CustomResource<ManagedClusterAddOn.Spec
     public List<Registration> registrations;
     /** The spoke namespace holding the add-on's lease or its registration Secret. */
     public String namespace;
+    /** Lease (the default) or Customized, which template add-ons use (docs/ocm-facts.md §I1.6). */
+    public HealthCheck healthCheck;
+    /** csr or token: declared by the spoke's registration agent (v1alpha1 keeps it at status level; §I7.5). */
+    public String kubeClientDriver;
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class HealthCheck extends Unmodelled {
+    public String mode;
   }
 
   /**
