@@ -173,7 +173,7 @@ final class HubAddOns {
         created.setSpec(request.applyTo(null));
         created.setStatus(null);
         try {
-          return new Rollout(null, hub.resource(created).create());
+          return new Rollout(null, hub.resource(io.flotilla.hub.acm.HubBackupLabel.stamp(created)).create());
         } catch (KubernetesClientException e) {
           if (e.getCode() != 409 || attempt >= WRITE_ATTEMPTS) {
             throw e;

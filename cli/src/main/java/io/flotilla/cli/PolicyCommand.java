@@ -144,7 +144,7 @@ final class PolicyCommand {
         policy.setSpec(policySpec);
         policy.setStatus(null); // the hub's to write
         try {
-          client.resource(policy).create();
+          client.resource(io.flotilla.hub.acm.HubBackupLabel.stamp(policy)).create();
         } catch (KubernetesClientException e) {
           if (e.getCode() == 409) {
             throw new BadInputException("backup policy \"" + name + "\" already exists (flotilla policy status "

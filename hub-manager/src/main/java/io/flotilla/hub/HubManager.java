@@ -99,8 +99,6 @@ public class HubManager implements AutoCloseable {
     op.register(new io.flotilla.hub.dr.store.BackupStoreReconciler(hub));
     // migrations and fail-overs: at most 2 restores onto one destination at once, re-checked every 30 s while running
     op.register(new HostedClusterMigrationReconciler(hub));
-    // ACM's hub backup carries what a restored hub needs only when labelled (io.flotilla.hub.acm.HubBackupLabel)
-    io.flotilla.hub.acm.HubBackupLabelReconciler.all(hub).forEach(op::register);
     // Every replica serves admission (the TLS Secret coordinates them), not only the leader.
     if (webhookConfig != null) {
       webhook = new AdmissionWebhook(hub, webhookConfig, java.time.Clock.systemUTC(),

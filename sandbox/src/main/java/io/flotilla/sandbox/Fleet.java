@@ -332,7 +332,8 @@ public final class Fleet implements AutoCloseable {
     spec.encryption = new io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption();
     spec.encryption.type = io.flotilla.api.dr.v1alpha1.BackupStoreSpec.Encryption.Type.AES256GCM;
     spec.encryption.keySecret = new io.flotilla.api.common.NamespacedName(AGENT_NAMESPACE, ENCRYPTION_KEY_SECRET);
-    hub.adminClient().resource(bs).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    hub.adminClient().resource(io.flotilla.hub.acm.HubBackupLabel.stamp(bs))
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
     // `flotilla backup sync` reads the bucket from wherever the CLI runs: the store's credentials, kept on the hub
     hub.adminClient().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
         .withName(HUB_NAMESPACE).endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * ACM's hub backup (cluster-backup-operator) takes objects outside OCM's own groups only when they carry
@@ -29,12 +28,18 @@ public final class HubBackupLabel {
     return o instanceof ManagementCluster ? ACTIVATION : GENERIC;
   }
 
-  /** The merge patch that adds the label, or empty when it is there already (with any value: an admin's choice stands). */
-  public static Optional<String> patchFor(HasMetadata o) {
-    Map<String, String> labels = o.getMetadata().getLabels();
-    if (labels != null && labels.containsKey(LABEL)) {
-      return Optional.empty();
-    }
-    return Optional.of("{\"metadata\":{\"labels\":{\"" + LABEL + "\":\"" + valueFor(o) + "\"}}}");
+  /**
+   * Puts the label on an object about to be created, unless it has one (an admin's value stands). Flotilla labels what
+   * it creates; objects applied by kubectl or GitOps carry it in their manifests. Not a controller that patches
+   * existing objects: fabric8's CRUD mock, which the tests run on, fails every later patch of an object once a label
+   * key holding "/" was added to it by a patch (zjsonpatch: "Cannot reference past scalar value"), so such a
+   * controller could not be tested honestly here.
+   */
+  public static <T extends HasMetadata> T stamp(T o) {
+    Map<String, String> labels = o.getMetadata().getLabels() == null ? new java.util.LinkedHashMap<>()
+        : new java.util.LinkedHashMap<>(o.getMetadata().getLabels());
+    labels.putIfAbsent(LABEL, valueFor(o));
+    o.getMetadata().setLabels(labels);
+    return o;
   }
 }

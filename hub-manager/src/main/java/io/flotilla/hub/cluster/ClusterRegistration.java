@@ -92,7 +92,7 @@ public class ClusterRegistration {
       mc.getMetadata().setName(clusterName);
       mc.getMetadata().setLabels(new HashMap<>(wanted));
       mc.setStatus(null);
-      hub.resource(mc).create();
+      hub.resource(io.flotilla.hub.acm.HubBackupLabel.stamp(mc)).create();
       log.info("created ManagementCluster {}", clusterName);
     } else {
       Map<String, String> current = existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels();
