@@ -72,6 +72,9 @@ public final class ClusterSelection {
   /** True when a Placement chooses (spec placementRef). */
   public boolean byPlacement() { return decided != null; }
 
+  /** The clusters the Placement's decisions name; empty for a selection by labels. */
+  public Set<String> decided() { return decided == null ? Set.of() : decided; }
+
   /** The clusters kept although the decisions no longer name them. */
   public Set<String> kept() { return kept; }
 
