@@ -218,8 +218,11 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
    */
   private void patchStatus(ManagementCluster mc, HubStatus status) {
     var ops = hub.resources(ManagementCluster.class).withName(mc.getMetadata().getName()).subresource("status");
-    if (mc.getStatus() == null) {
-      // make sure /status exists (scalars only, merge-safe) so that the "add" paths below resolve
+    if (mc.getStatus() == null || mc.getStatus().observedGeneration == null) {
+      // make sure /status exists (scalars only, merge-safe) so that the "add" paths below resolve. A status the hub
+      // never wrote has no observedGeneration; the object read may carry an empty one the server does not have (a
+      // deserialized ManagementCluster always has a status), and the sandbox's API server can hold "status": null
+      // after another writer's merge patch (seen after HubBackupLabel's), where an "add" below it fails.
       ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(
           Map.of("status", Map.of("observedGeneration", status.observedGeneration()))));
     }
