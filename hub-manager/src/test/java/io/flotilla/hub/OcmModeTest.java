@@ -102,6 +102,10 @@ class OcmModeTest {
       await().atMost(WAIT).untilAsserted(() -> assertThat(available("mc1")).isEqualTo("True/AgentHeartbeat"));
       assertThat(client.serviceAccounts().inNamespace("mc1").list().getItems()).isEmpty();
       assertThat(client.resources(ManagementCluster.class).withName("spoke").get()).isNull();
+      // the hypershift-addon installed later claims it a hosting cluster: a status change, no new generation
+      managedCluster("spoke", OcmModeTest::hosting);
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(client.resources(ManagementCluster.class).withName("spoke").get()).isNotNull());
 
       // a FleetAddOn placed by an OCM Placement follows its decisions
       AddOnRelease release = new AddOnRelease();

@@ -46,7 +46,8 @@ import java.util.stream.Collectors;
  * ManagementCluster (this one gets no event for a ManagedCluster that is gone). It runs again when the ManagedCluster
  * or the ManagementCluster of its name changes, and, with a placement, when that Placement's decisions change.
  */
-@ControllerConfiguration(name = ManagedClusterReconciler.NAME)
+// not generation-aware: what qualifies a cluster (its claims) is in its status, which moves no generation
+@ControllerConfiguration(name = ManagedClusterReconciler.NAME, generationAwareEventProcessing = false)
 public class ManagedClusterReconciler implements Reconciler<ManagedCluster> {
   public static final String NAME = "managedcluster";
 
