@@ -17,6 +17,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.common.PlacementRef;
 import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.placement.Placement;
 import io.flotilla.hub.addon.rollout.ClusterState;
@@ -57,8 +58,8 @@ import java.util.stream.Collectors;
 
 /**
  * Runs one FleetAddOn (docs/architecture.md, flow 5): keeps a ManagedAddOn named after the add-on in the namespace of every
- * ManagementCluster the placement selects, by labels or by an OCM Placement's decisions ({@link ClusterSelections}),
- * (labelled {@value #FLEET_LABEL}) and deletes those of clusters that left
+ * ManagementCluster the placement selects (by labels, or by an OCM Placement's decisions: {@link ClusterSelections};
+ * labelled {@value #FLEET_LABEL}) and deletes those of clusters that left
  * (the agent uninstalls); then asks {@link RolloutPlanner} for every cluster's desired version and writes it, with the
  * InvalidVersion condition of bad pins ({@link ManagedAddOnHubStatus}: the hub's fields only); then reports counts,
  * groups, the last-known-good version and conditions on the FleetAddOn. Nothing is remembered between reconciles;
@@ -162,7 +163,7 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
     return sources;
   }
 
-  private static io.flotilla.api.common.PlacementRef placementRef(FleetAddOn f) {
+  private static PlacementRef placementRef(FleetAddOn f) {
     return f.getSpec() == null || f.getSpec().placement == null ? null : f.getSpec().placement.placementRef;
   }
 

@@ -743,6 +743,7 @@ public final class MigrationPlanner {
         return Optional.of("; " + message);
       }
       String seen = !mc.exists() ? "it is not back yet"
+          : mc.hostingCluster() == null ? "it names no hosting cluster"
           : !destination.equals(mc.hostingCluster()) ? "it still names " + mc.hostingCluster() + " as its hosting"
               + " cluster" + (failover ? " (the lost source's hypershift-addon has not deleted it)" : "")
           : "it is imported from " + destination + " but not Available yet";
