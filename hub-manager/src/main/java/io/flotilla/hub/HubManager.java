@@ -8,6 +8,9 @@ import io.flotilla.hub.addon.FleetAddOnReconciler;
 import io.flotilla.hub.addon.ManagedAddOnReconciler;
 import io.flotilla.hub.cluster.ClusterAvailability;
 import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.flotilla.hub.cluster.ocm.ClusterSource;
+import io.flotilla.hub.cluster.ocm.ManagedClusterReconciler;
+import io.flotilla.hub.cluster.selection.ClusterSelections;
 import io.flotilla.hub.dr.migration.HostedClusterMigrationReconciler;
 import io.flotilla.hub.dr.policy.BackupPolicyReconciler;
 import io.flotilla.hub.webhook.AdmissionWebhook;
@@ -24,6 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The hub-manager: a JOSDK Operator on the hub client (SSA off, the client stays open on stop) with the
  * ManagementCluster controller and the add-on controllers (FleetAddOn, ManagedAddOn), leader-elected through the Lease
  * {@value #LEADER_LEASE}.
+ *
+ * <p>Cluster source ({@link HubManagerConfig#clusterSource()}, decided once at start): on an OCM hub it also runs
+ * ManagedClusterReconciler (ManagementClusters from OCM's ManagedClusters), combines availability with OCM's, reads
+ * placementRefs' PlacementDecisions and waits for a migrated hosted cluster's ManagedCluster to come back.
  *
  * <p>Leadership: JOSDK 5.2.3 calls System.exit(1) when leadership stops unless
  * {@code LeaderElectionConfigurationBuilder.withExitOnStopLeading(false)}. It also "stops leading" when the operator
@@ -44,6 +51,7 @@ public class HubManager implements AutoCloseable {
   private final AdmissionWebhookConfig webhookConfig;
   private Operator operator;
   private AdmissionWebhook webhook;
+  private volatile boolean readsOcm;
 
   public HubManager(KubernetesClient hub, HubManagerConfig config) {
     this(hub, config, null);
@@ -61,6 +69,9 @@ public class HubManager implements AutoCloseable {
 
   public HubManagerConfig config() { return config; }
 
+  /** True once started on an OCM hub (cluster source ocm, or auto on a hub that serves ManagedClusters). */
+  public boolean readsOcm() { return readsOcm; }
+
   /** True while this instance holds the leader lease (always true without leader election once started). */
   public boolean isLeader() { return leading.get(); }
 
@@ -74,6 +85,13 @@ public class HubManager implements AutoCloseable {
     if (config.leaderElection()) {
       ensureNamespace(config.leaseNamespace());
     }
+    boolean ocm = config.clusterSource() != ClusterSource.STANDALONE
+        && config.clusterSource().readsOcm(ClusterSource.servesManagedClusters(hub));
+    if (!ocm && config.clusterPlacement() != null) {
+      log.warn("--cluster-placement {} ignored: this hub-manager does not read OCM (cluster source {})",
+          config.clusterPlacement(), config.clusterSource());
+    }
+    ClusterSelections selections = ocm ? ClusterSelections.ocm(hub) : ClusterSelections.standalone(hub);
     Operator op = new Operator(o -> {
       o.withKubernetesClient(hub)
           .withUseSSAToPatchPrimaryResource(false)
@@ -90,15 +108,21 @@ public class HubManager implements AutoCloseable {
       }
     });
     op.register(new ManagementClusterReconciler(hub, new ClusterAvailability(config.graceHeartbeats()),
-        config.defaultLeaseDuration()));
-    op.register(new FleetAddOnReconciler(hub));
+        config.defaultLeaseDuration(), java.time.Clock.systemUTC(), ocm));
+    if (ocm) {
+      // a ManagementCluster for every hosting cluster (and every cluster --cluster-placement chose), no cluster add
+      op.register(new ManagedClusterReconciler(hub, config.clusterPlacement()));
+    }
+    op.register(new FleetAddOnReconciler(hub, selections));
     op.register(new ManagedAddOnReconciler(hub));
     // backup policies: each cluster's effective schedule, retention, RPO compliance; re-checked every 30 s
-    op.register(new BackupPolicyReconciler(hub));
+    op.register(new BackupPolicyReconciler(hub, selections));
     // stores: the active key id and the retired ones in status (ids only; the keys are on the spokes)
     op.register(new io.flotilla.hub.dr.store.BackupStoreReconciler(hub));
     // migrations and fail-overs: at most 2 restores onto one destination at once, re-checked every 30 s while running
-    op.register(new HostedClusterMigrationReconciler(hub));
+    op.register(new HostedClusterMigrationReconciler(hub, java.time.Clock.systemUTC(),
+        io.flotilla.hub.dr.migration.MigrationPlanner.DEFAULT_MAX_CONCURRENT_RESTORES,
+        HostedClusterMigrationReconciler.DEFAULT_RECHECK, ocm, config.reimportTimeout()));
     // Every replica serves admission (the TLS Secret coordinates them), not only the leader.
     if (webhookConfig != null) {
       webhook = new AdmissionWebhook(hub, webhookConfig, java.time.Clock.systemUTC(),
@@ -110,9 +134,12 @@ public class HubManager implements AutoCloseable {
       leading.set(true);
     }
     operator = op;
-    log.info("hub-manager started (identity {}, leader election {}, grace {} heartbeats)", config.identity(),
-        config.leaderElection() ? "on, lease " + config.leaseNamespace() + "/" + LEADER_LEASE : "off",
-        config.graceHeartbeats());
+    readsOcm = ocm;
+    log.info("hub-manager started (identity {}, leader election {}, grace {} heartbeats, clusters {})",
+        config.identity(), config.leaderElection() ? "on, lease " + config.leaseNamespace() + "/" + LEADER_LEASE : "off",
+        config.graceHeartbeats(), ocm ? "from OCM (cluster source " + config.clusterSource()
+            + (config.clusterPlacement() == null ? "" : ", placement " + config.clusterPlacement()) + ") and cluster add"
+            : "from cluster add (cluster source " + config.clusterSource() + ")");
   }
 
   private void onStartLeading() {

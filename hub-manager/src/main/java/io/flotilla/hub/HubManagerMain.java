@@ -55,6 +55,23 @@ public class HubManagerMain implements Callable<Integer> {
   @Option(names = "--no-leader-election", description = "Run without leader election.")
   boolean noLeaderElection;
 
+  @Option(names = "--cluster-source", defaultValue = "auto",
+      description = "Where ManagementClusters come from: standalone (flotilla cluster add only), ocm (also one for"
+          + " every OCM ManagedCluster that is a HyperShift hosting cluster or --cluster-placement chose; needs OCM's"
+          + " cluster API) or auto (ocm when the hub serves cluster.open-cluster-management.io/v1 managedclusters,"
+          + " else standalone) (default: ${DEFAULT-VALUE}).")
+  String clusterSource;
+
+  @Option(names = "--cluster-placement",
+      description = "With OCM: an OCM Placement, as namespace/name (or name, in flotilla-system), whose decisions"
+          + " also get ManagementClusters.")
+  String clusterPlacement;
+
+  @Option(names = "--reimport-timeout", defaultValue = "10m",
+      description = "With OCM: how long a migration waits for its hosted cluster's ManagedCluster to be imported"
+          + " again from the destination before it records a timeout (default: ${DEFAULT-VALUE}).")
+  String reimportTimeout;
+
   @Option(names = "--shutdown-grace", defaultValue = "60s",
       description = "On SIGTERM or SIGINT, the whole time for stopping the controllers, releasing leadership and "
           + "stopping the webhook, e.g. 60s or 1m30s; keep it below the pod's terminationGracePeriodSeconds "
@@ -118,6 +135,37 @@ public class HubManagerMain implements Callable<Integer> {
       err.println("error: --shutdown-grace must be more than 0s");
       return EXIT_USAGE;
     }
+    io.flotilla.hub.cluster.ocm.ClusterSource source;
+    io.flotilla.api.common.PlacementRef placement = null;
+    Duration reimport;
+    try {
+      source = io.flotilla.hub.cluster.ocm.ClusterSource.parse(clusterSource);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --cluster-source: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    if (clusterPlacement != null) {
+      if (source == io.flotilla.hub.cluster.ocm.ClusterSource.STANDALONE) {
+        err.println("error: --cluster-placement needs OCM: use --cluster-source=ocm or auto");
+        return EXIT_USAGE;
+      }
+      try {
+        placement = io.flotilla.api.common.PlacementRef.parse(clusterPlacement);
+      } catch (IllegalArgumentException e) {
+        err.println("error: --cluster-placement: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+    }
+    try {
+      reimport = Durations.parse(reimportTimeout);
+    } catch (IllegalArgumentException e) {
+      err.println("error: --reimport-timeout: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    if (reimport.isZero()) {
+      err.println("error: --reimport-timeout must be more than 0s");
+      return EXIT_USAGE;
+    }
     Config config;
     try {
       config = loadConfig(kubeconfig);
@@ -126,7 +174,8 @@ public class HubManagerMain implements Callable<Integer> {
       return EXIT_USAGE;
     }
     HubManagerConfig hc = HubManagerConfig.defaults().withGraceHeartbeats(graceHeartbeats)
-        .withLeaseNamespace(leaseNamespace).withLeaderElection(!noLeaderElection);
+        .withLeaseNamespace(leaseNamespace).withLeaderElection(!noLeaderElection).withClusterSource(source)
+        .withClusterPlacement(placement).withReimportTimeout(reimport);
     if (identity != null && !identity.isBlank()) {
       hc = hc.withIdentity(identity);
     }
@@ -168,6 +217,9 @@ public class HubManagerMain implements Callable<Integer> {
       manager.start();
     } catch (KubernetesClientException e) {
       err.println("error: cannot start against the hub at " + config.getMasterUrl() + ": " + oneLine(e));
+      return EXIT_HUB;
+    } catch (io.flotilla.hub.cluster.ocm.ClusterSource.NotServedException e) {
+      err.println("error: " + e.getMessage());
       return EXIT_HUB;
     }
     if (metricsPort != 0) {

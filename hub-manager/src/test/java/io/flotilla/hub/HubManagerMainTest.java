@@ -43,4 +43,26 @@ class HubManagerMainTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString().strip()).isEqualTo("error: --shutdown-grace must be more than 0s");
   }
+
+  @Test
+  void theClusterSourceFlagsAreCheckedBeforeAnythingStarts() {
+    var err = new StringWriter();
+    assertThat(HubManagerMain.run(new PrintWriter(err, true), "--cluster-source=acm")).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("error: --cluster-source: 'acm' is not a cluster source: use standalone, ocm or auto");
+
+    err = new StringWriter();
+    assertThat(HubManagerMain.run(new PrintWriter(err, true), "--cluster-source=standalone",
+        "--cluster-placement=ops/mgmt")).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: --cluster-placement needs OCM: use --cluster-source=ocm or auto");
+
+    err = new StringWriter();
+    assertThat(HubManagerMain.run(new PrintWriter(err, true), "--cluster-placement=Ops/mgmt")).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: --cluster-placement: 'Ops/mgmt' is not a Placement as"
+        + " namespace/name (or name, in flotilla-system)");
+
+    err = new StringWriter();
+    assertThat(HubManagerMain.run(new PrintWriter(err, true), "--reimport-timeout=0s")).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("error: --reimport-timeout must be more than 0s");
+  }
 }

@@ -17,6 +17,7 @@ import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec;
 import io.flotilla.api.addon.v1alpha1.FleetAddOnStatus;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
+import io.flotilla.api.common.PlacementRef;
 import io.flotilla.common.Conditions;
 import io.flotilla.hub.addon.placement.Placement;
 import io.flotilla.hub.addon.rollout.ClusterState;
@@ -24,6 +25,8 @@ import io.flotilla.hub.addon.rollout.FleetRollout;
 import io.flotilla.hub.addon.rollout.Plan;
 import io.flotilla.hub.addon.rollout.RolloutPlanner;
 import io.flotilla.hub.addon.validation.AddOnValidation;
+import io.flotilla.hub.cluster.selection.ClusterSelection;
+import io.flotilla.hub.cluster.selection.ClusterSelections;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -55,11 +58,13 @@ import java.util.stream.Collectors;
 
 /**
  * Runs one FleetAddOn (docs/architecture.md, flow 5): keeps a ManagedAddOn named after the add-on in the namespace of every
- * ManagementCluster the placement selects (labelled {@value #FLEET_LABEL}) and deletes those of clusters that left
+ * ManagementCluster the placement selects (by labels, or by an OCM Placement's decisions: {@link ClusterSelections};
+ * labelled {@value #FLEET_LABEL}) and deletes those of clusters that left
  * (the agent uninstalls); then asks {@link RolloutPlanner} for every cluster's desired version and writes it, with the
  * InvalidVersion condition of bad pins ({@link ManagedAddOnHubStatus}: the hub's fields only); then reports counts,
  * groups, the last-known-good version and conditions on the FleetAddOn. Nothing is remembered between reconciles;
- * it re-runs on FleetAddOn, ManagedAddOn, AddOnRelease and ManagementCluster (labels, availability) changes, and at
+ * it re-runs on FleetAddOn, ManagedAddOn, AddOnRelease, ManagementCluster (labels, availability) and, with OCM, the
+ * PlacementDecisions of the Placement it names, and at
  * the planner's next soak end or deadline (at most {@code maxRecheck} apart). Deleting the FleetAddOn deletes its
  * ManagedAddOns (finalizer), so the add-on is uninstalled everywhere.
  */
@@ -71,7 +76,7 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
 
   public static final String INVALID_VERSION = ManagedAddOn.INVALID_VERSION;
   public static final String INVALID_ROLLOUT_STRATEGY = AddOnValidation.INVALID_ROLLOUT_STRATEGY;
-  public static final String INVALID_PLACEMENT = "InvalidPlacement";
+  public static final String INVALID_PLACEMENT = AddOnValidation.INVALID_PLACEMENT;
   public static final String REASON_VERSION_RELEASED = "VersionReleased";
   public static final String REASON_VALID_ROLLOUT_STRATEGY = "ValidRolloutStrategy";
   public static final String REASON_VALID_PLACEMENT = "ValidPlacement";
@@ -86,6 +91,7 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
   private final Duration maxRecheck;
   private final RolloutPlanner planner = new RolloutPlanner();
   private final ManagedAddOnHubStatus addOnStatus;
+  private final ClusterSelections selections;
 
   /**
    * Read-your-writes for desiredVersion: what this hub wrote and the ManagedAddOn cache may not show yet, by
@@ -102,15 +108,24 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
   private volatile InformerEventSource<AddOnRelease, FleetAddOn> releaseCache;
 
   public FleetAddOnReconciler(KubernetesClient hub) {
-    this(hub, Clock.systemUTC(), DEFAULT_MAX_RECHECK);
+    this(hub, ClusterSelections.standalone(hub));
+  }
+
+  public FleetAddOnReconciler(KubernetesClient hub, ClusterSelections selections) {
+    this(hub, Clock.systemUTC(), DEFAULT_MAX_RECHECK, selections);
   }
 
   /** @param maxRecheck the longest time between two reconciles of a fleet without any event */
   public FleetAddOnReconciler(KubernetesClient hub, Clock clock, Duration maxRecheck) {
+    this(hub, clock, maxRecheck, ClusterSelections.standalone(hub));
+  }
+
+  public FleetAddOnReconciler(KubernetesClient hub, Clock clock, Duration maxRecheck, ClusterSelections selections) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.maxRecheck = Objects.requireNonNull(maxRecheck, "maxRecheck");
     this.addOnStatus = new ManagedAddOnHubStatus(hub, clock);
+    this.selections = Objects.requireNonNull(selections, "selections");
   }
 
   /** What one reconcile decided (for tests and callers that run it by hand). */
@@ -140,7 +155,16 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
         .withSecondaryToPrimaryMapper(r -> r.getSpec() == null || r.getSpec().addOn == null ? Set.of()
             : Set.of(new ResourceID(r.getSpec().addOn)))
         .build(), context);
-    return List.of(clusterCache, managedAddOnCache, releaseCache);
+    List<EventSource<?, FleetAddOn>> sources = new ArrayList<>(List.of(clusterCache, managedAddOnCache, releaseCache));
+    // a Placement's new decision concerns the fleets that name it
+    sources.addAll(selections.decisionEvents("fleetaddon-decisions", FleetAddOn.class, context,
+        ref -> context.getPrimaryCache().list(f -> ref.equals(placementRef(f))).map(ResourceID::fromResource)
+            .collect(Collectors.toSet())));
+    return sources;
+  }
+
+  private static PlacementRef placementRef(FleetAddOn f) {
+    return f.getSpec() == null || f.getSpec().placement == null ? null : f.getSpec().placement.placementRef;
   }
 
   /** A ManagedAddOn concerns the fleet named after it and the fleet that labelled it (normally the same). */
@@ -221,14 +245,19 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
     // 1. placement
     LabelSelector selector = spec.placement == null ? null : spec.placement.clusterSelector;
     Placement.Decision placement;
+    ClusterSelection selection;
     try {
-      placement = Placement.decide(selector, clusters.entrySet().stream().collect(Collectors.toMap(
+      selection = selections.resolve("placement", selector, spec.placement == null ? null : spec.placement.placementRef);
+      if (selection.unusable().isPresent()) {
+        throw new IllegalArgumentException(selection.unusable().get());
+      }
+      placement = Placement.decide(selection, clusters.entrySet().stream().collect(Collectors.toMap(
           Map.Entry::getKey, e -> RolloutInputs.labels(e.getValue()))), byNamespace.values().stream()
           .map(m -> new Placement.Existing(m.getMetadata().getNamespace(), ownedBy(m, addOn),
               m.getMetadata().getDeletionTimestamp() != null)).toList());
     } catch (IllegalArgumentException e) {
       // change nothing on the clusters while the placement cannot be read
-      String message = "placement.clusterSelector: " + e.getMessage();
+      String message = e.getMessage();
       Conditions.set(conditions, INVALID_PLACEMENT, Conditions.TRUE, INVALID_PLACEMENT, message, generation, now);
       Conditions.set(conditions, RolloutPlanner.PROGRESSING, Conditions.FALSE, INVALID_PLACEMENT, message,
           generation, now);
@@ -239,7 +268,8 @@ public class FleetAddOnReconciler implements Reconciler<FleetAddOn>, Cleaner<Fle
       return new Result(null, null, maxRecheck);
     }
     Conditions.set(conditions, INVALID_PLACEMENT, Conditions.FALSE, REASON_VALID_PLACEMENT,
-        "the cluster selector is valid", generation, now);
+        selection.byPlacement() ? "the clusters are those the OCM Placement " + spec.placement.placementRef
+            + " decided" : "the cluster selector is valid", generation, now);
     for (String cluster : placement.create()) {
       create(cluster, addOn).ifPresent(m -> byNamespace.put(cluster, m));
     }

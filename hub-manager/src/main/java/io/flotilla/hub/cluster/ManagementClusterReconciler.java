@@ -9,8 +9,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.flotilla.api.cluster.v1alpha1.ManagementCluster;
 import io.flotilla.api.cluster.v1alpha1.ManagementClusterStatus;
+import io.flotilla.api.foreign.ocm.ManagedCluster;
 import io.flotilla.common.Conditions;
 import io.flotilla.common.Time;
+import io.flotilla.hub.cluster.ocm.ManagedClusters;
+import io.flotilla.hub.cluster.ocm.ManagementClusterSourcing;
+import io.flotilla.hub.cluster.ocm.OcmAvailability;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -38,6 +42,12 @@ import java.util.Set;
  * ({@link ClusterRegistration#AGENT_LEASE} in the cluster namespace). Decisions are in {@link ClusterAvailability};
  * this class reads, writes the hub-owned status fields with a JSON Patch (never the agent's fields),
  * records an Event on every Available transition and re-checks at the lease expiry.
+ *
+ * <p>When Flotilla reads OCM's clusters (--cluster-source ocm) it also reads the ManagedCluster of the same name:
+ * Available combines the two ({@link OcmAvailability}), Joined of a ManagementCluster made from a ManagedCluster
+ * follows the ManagedCluster (it has no {@code flotilla cluster add} to wait for), and such a ManagementCluster whose
+ * ManagedCluster is gone is deleted ({@link ManagementClusterSourcing}; this reconciler sees every ManagementCluster
+ * after a restart, so none outlives its ManagedCluster by a missed event).
  */
 @ControllerConfiguration(name = ManagementClusterReconciler.NAME)
 public class ManagementClusterReconciler implements Reconciler<ManagementCluster> {
@@ -49,6 +59,8 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   public static final String REASON_JOINED = "AgentJoined";
   public static final String REASON_REGISTERED = "Registered";
   public static final String REASON_NOT_REGISTERED = "NotRegistered";
+  public static final String REASON_REGISTERED_THROUGH_OCM = "RegisteredThroughOCM";
+  public static final String REASON_MANAGED_CLUSTER_NOT_JOINED = "ManagedClusterNotJoined";
 
   private static final Logger log = LoggerFactory.getLogger(ManagementClusterReconciler.class);
   private static final Duration RECHECK_SLACK = Duration.ofMillis(20);
@@ -58,6 +70,7 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
   private final Duration defaultLeaseDuration;
   private final Clock clock;
   private final EventRecorder events;
+  private final boolean ocm;
 
   public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration) {
     this(hub, availability, defaultLeaseDuration, Clock.systemUTC());
@@ -65,11 +78,18 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
 
   public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration,
                                      Clock clock) {
+    this(hub, availability, defaultLeaseDuration, clock, false);
+  }
+
+  /** @param ocm read the ManagedCluster of each ManagementCluster (the hub serves OCM's cluster API) */
+  public ManagementClusterReconciler(KubernetesClient hub, ClusterAvailability availability, Duration defaultLeaseDuration,
+                                     Clock clock, boolean ocm) {
     this.hub = Objects.requireNonNull(hub);
     this.availability = Objects.requireNonNull(availability);
     this.defaultLeaseDuration = Objects.requireNonNull(defaultLeaseDuration);
     this.clock = Objects.requireNonNull(clock);
     this.events = new EventRecorder(hub, COMPONENT, clock);
+    this.ocm = ocm;
   }
 
   @Override
@@ -85,21 +105,64 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
         .withPrimaryToSecondaryMapper((ManagementCluster mc) ->
             Set.of(new ResourceID(ClusterRegistration.AGENT_LEASE, mc.getMetadata().getName())))
         .build();
-    return List.of(new InformerEventSource<>(config, context));
+    List<EventSource<?, ManagementCluster>> sources = new ArrayList<>();
+    sources.add(new InformerEventSource<>(config, context));
+    if (ocm) {
+      // the ManagedCluster of the same name (both cluster-scoped)
+      sources.add(new InformerEventSource<>(InformerEventSourceConfiguration
+          .from(ManagedCluster.class, ManagementCluster.class)
+          .withName("managed-clusters")
+          .withSecondaryToPrimaryMapper(m -> Set.of(new ResourceID(m.getMetadata().getName())))
+          .withPrimaryToSecondaryMapper((ManagementCluster mc) -> Set.of(new ResourceID(mc.getMetadata().getName())))
+          // OCM rewrites a ManagedCluster's status now and then; only what this reconciler reads matters
+          .withOnUpdateFilter((newer, older) -> !ocmView(newer).equals(ocmView(older)))
+          .build(), context));
+    }
+    return sources;
+  }
+
+  private static List<Object> ocmView(ManagedCluster m) {
+    return java.util.Arrays.asList(m.getMetadata().getDeletionTimestamp(), ManagedClusters.joined(m),
+        ManagedClusters.available(m).map(c -> List.of(String.valueOf(c.getStatus()), String.valueOf(c.getReason()),
+            String.valueOf(c.getMessage()))).orElse(null));
   }
 
   @Override
   public UpdateControl<ManagementCluster> reconcile(ManagementCluster mc, Context<ManagementCluster> context) {
+    Lease lease = context.getSecondaryResource(Lease.class).orElse(null);
+    ManagedCluster managed = ocm ? context.getSecondaryResource(ManagedCluster.class).orElse(null) : null;
+    return reconcile(mc, lease, managed);
+  }
+
+  /**
+   * One pass over {@code mc}, given its agent's Lease and, with OCM, its ManagedCluster (either null when absent).
+   * Called by the operator, and directly by tests.
+   */
+  public UpdateControl<ManagementCluster> reconcile(ManagementCluster mc, Lease lease, ManagedCluster managed) {
     String name = mc.getMetadata().getName();
     Instant now = clock.instant();
-    Lease lease = context.getSecondaryResource(Lease.class).orElse(null);
     Instant renewTime = renewTime(lease);
     Duration leaseDuration = leaseDuration(mc, lease);
     boolean lost = mc.getSpec() != null && mc.getSpec().isLost();
+    boolean fromOcm = ocm && ManagementClusterSourcing.fromOcm(mc.getMetadata().getLabels());
 
-    ClusterAvailability.Decision decision = availability.decide(renewTime, leaseDuration, lost, now);
+    if (fromOcm && (managed == null || ManagedClusters.deleting(managed))) {
+      // whether a ManagedCluster that exists still qualifies is ManagedClusterReconciler's to say (it reads placements)
+      ManagementClusterSourcing.Decision gone = ManagementClusterSourcing.decide(managed == null ? null
+          : new ManagementClusterSourcing.Managed(ManagedClusters.accepted(managed), true, false, false,
+              ManagedClusters.tainted(managed)), new ManagementClusterSourcing.Existing(true, lost));
+      if (gone.action() == ManagementClusterSourcing.Action.DELETE) {
+        log.info("cluster {}: deleting its ManagementCluster ({}); its namespace is OCM's and stays, and so do its"
+            + " backups", name, gone.reason());
+        hub.resource(mc).delete();
+        return UpdateControl.noUpdate();
+      }
+    }
+
+    ClusterAvailability.Decision agent = availability.decide(renewTime, leaseDuration, lost, now);
+    ClusterAvailability.Decision decision = ocm ? OcmAvailability.combine(agent, lost, ocmAvailable(managed)) : agent;
     Joined joined = renewTime != null ? new Joined(Conditions.TRUE, REASON_JOINED, "The agent has connected to the hub")
-        : registered(name);
+        : fromOcm ? joinedThroughOcm(name, managed) : registered(name);
 
     ManagementClusterStatus old = mc.getStatus();
     String oldAvailable = old == null ? null : Conditions.find(old.conditions, ManagementCluster.AVAILABLE)
@@ -155,8 +218,11 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
    */
   private void patchStatus(ManagementCluster mc, HubStatus status) {
     var ops = hub.resources(ManagementCluster.class).withName(mc.getMetadata().getName()).subresource("status");
-    if (mc.getStatus() == null) {
-      // make sure /status exists (scalars only, merge-safe) so that the "add" paths below resolve
+    if (mc.getStatus() == null || mc.getStatus().observedGeneration == null) {
+      // make sure /status exists (scalars only, merge-safe) so that the "add" paths below resolve. A status the hub
+      // never wrote has no observedGeneration; the object read may carry an empty one the server does not have (a
+      // deserialized ManagementCluster always has a status), and the sandbox's API server can hold "status": null
+      // after another writer's merge patch (seen after HubBackupLabel's), where an "add" below it fails.
       ops.patch(PatchContext.of(PatchType.JSON_MERGE), hub.getKubernetesSerialization().asJson(
           Map.of("status", Map.of("observedGeneration", status.observedGeneration()))));
     }
@@ -169,6 +235,26 @@ public class ManagementClusterReconciler implements Reconciler<ManagementCluster
       patch.add(Map.of("op", "add", "path", "/status/observedGeneration", "value", status.observedGeneration()));
     }
     ops.patch(PatchContext.of(PatchType.JSON), hub.getKubernetesSerialization().asJson(patch));
+  }
+
+  /** ManagedClusterConditionAvailable of {@code managed}; null without a ManagedCluster. */
+  static OcmAvailability.Ocm ocmAvailable(ManagedCluster managed) {
+    if (managed == null) {
+      return null;
+    }
+    return ManagedClusters.available(managed)
+        .map(c -> new OcmAvailability.Ocm(c.getStatus(), c.getReason(), c.getMessage()))
+        .orElse(OcmAvailability.Ocm.NOT_REPORTED);
+  }
+
+  /** A ManagementCluster made from a ManagedCluster is registered by OCM: no cluster add, no token of Flotilla's. */
+  private static Joined joinedThroughOcm(String cluster, ManagedCluster managed) {
+    return managed != null && ManagedClusters.joined(managed)
+        ? new Joined(Conditions.TRUE, REASON_REGISTERED_THROUGH_OCM, "ManagedCluster " + cluster + " has joined the hub;"
+            + " waiting for the agent (the flotilla-agent add-on) to renew its lease")
+        : new Joined(Conditions.FALSE, REASON_MANAGED_CLUSTER_NOT_JOINED, managed == null
+            ? "There is no ManagedCluster " + cluster + " on the hub any more"
+            : "ManagedCluster " + cluster + " has not joined the hub yet");
   }
 
   private Joined registered(String cluster) {

@@ -22,7 +22,7 @@ import java.util.Optional;
  * <ul>
  *   <li>AddOnRelease: on create, named {@code <addOn>-<version>} with a semantic version; on update, spec unchanged.
  *   <li>FleetAddOn: the target version has a release of the add-on (the FleetAddOn's name); the rollout strategy
- *       makes sense.
+ *       makes sense; the clusters are chosen by a label selector or by an OCM Placement, not both.
  *   <li>ManagedAddOn: a pin names a release of spec.addOn.
  * </ul>
  * An update is judged only on the fields it changes, so an object made invalid later (its release deleted, or
@@ -108,6 +108,9 @@ public final class AddOnAdmission implements AdmissionValidator {
     }
     if (create || !json(oldSpec.rolloutStrategy).equals(json(spec.rolloutStrategy))) {
       AddOnValidation.strategyProblem(spec.rolloutStrategy).ifPresent(problems::add);
+    }
+    if (create || !json(oldSpec.placement).equals(json(spec.placement))) {
+      AddOnValidation.placementProblem(spec.placement).ifPresent(problems::add);
     }
     return verdict(problems);
   }

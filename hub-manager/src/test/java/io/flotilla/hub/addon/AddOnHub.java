@@ -88,6 +88,22 @@ final class AddOnHub {
 
   FleetAddOn fleet(String name) { return client.resources(FleetAddOn.class).withName(name).get(); }
 
+  /** Page {@code n} of an OCM Placement's decision, as OCM's placement controller writes it (object, then status). */
+  void decision(String namespace, String placement, int n, String... clusters) {
+    io.flotilla.api.foreign.ocm.PlacementDecision pd = new io.flotilla.api.foreign.ocm.PlacementDecision();
+    pd.getMetadata().setName(placement + "-decision-" + n);
+    pd.getMetadata().setNamespace(namespace);
+    pd.getMetadata().setLabels(Map.of(io.flotilla.api.foreign.ocm.PlacementDecision.PLACEMENT_LABEL, placement));
+    pd = client.resource(pd).createOr(op -> op.update());
+    pd.setStatus(new io.flotilla.api.foreign.ocm.PlacementDecision.Status());
+    for (String c : clusters) {
+      io.flotilla.api.foreign.ocm.PlacementDecision.Decision d = new io.flotilla.api.foreign.ocm.PlacementDecision.Decision();
+      d.clusterName = c;
+      pd.getStatus().decisions.add(d);
+    }
+    client.resource(pd).updateStatus();
+  }
+
   FleetAddOn editFleet(String name, java.util.function.Consumer<FleetAddOnSpec> change) {
     return client.resources(FleetAddOn.class).withName(name).edit(f -> {
       change.accept(f.getSpec());

@@ -89,6 +89,55 @@ class FleetAddOnReconcilerTest {
   }
 
   @Test
+  void aPlacementRefPlacesOnTheClustersItsDecisionsName() {
+    io.flotilla.testing.MockApiServers.applyCrd(client, "placementdecisions.cluster.open-cluster-management.io");
+    hub.cluster("mc1", true, "env", "prod");
+    hub.cluster("mc2", true, "env", "prod");
+    hub.cluster("mc3", true);
+    hub.fleet("foo", V0, new RolloutStrategy(), FailureStrategy.Pause);
+    hub.editFleet("foo", s -> s.placement.placementRef = new io.flotilla.api.common.PlacementRef("ops", "canary"));
+    // two pages, as OCM writes them; a cluster the decisions name but Flotilla does not know is not placed
+    hub.decision("ops", "canary", 1, "mc1");
+    hub.decision("ops", "canary", 2, "mc3", "unknown");
+    reconciler = new FleetAddOnReconciler(client, hub.clock, Duration.ofMinutes(5),
+        io.flotilla.hub.cluster.selection.ClusterSelections.ocm(client));
+
+    assertThat(reconcile("foo").placement().placed()).containsExactly("mc1", "mc3");
+    assertThat(desired("foo")).containsOnlyKeys("mc1", "mc3");
+    assertThat(condition("foo", FleetAddOnReconciler.INVALID_PLACEMENT).getMessage())
+        .isEqualTo("the clusters are those the OCM Placement ops/canary decided");
+
+    // the Placement decides again: labels still do not matter
+    hub.decision("ops", "canary", 2, "mc2");
+    FleetAddOnReconciler.Result r = reconcile("foo");
+    assertThat(r.placement().delete()).containsExactly("mc3");
+    assertThat(desired("foo")).containsOnlyKeys("mc1", "mc2");
+  }
+
+  @Test
+  void aPlacementRefOnAHubWithoutOcmChangesNothingAndSaysWhy() {
+    hub.cluster("mc1", true);
+    hub.fleet("foo", V0, new RolloutStrategy(), FailureStrategy.Pause);
+    reconcile("foo");
+    assertThat(desired("foo")).containsOnlyKeys("mc1");
+
+    hub.editFleet("foo", s -> s.placement.placementRef = new io.flotilla.api.common.PlacementRef(null, "canary"));
+    assertThat(reconcile("foo").placement()).isNull();
+    assertThat(desired("foo")).containsOnlyKeys("mc1");
+    Condition invalid = condition("foo", FleetAddOnReconciler.INVALID_PLACEMENT);
+    assertThat(invalid.getStatus()).isEqualTo(Conditions.TRUE);
+    assertThat(invalid.getMessage()).startsWith("placement.placementRef names the OCM Placement flotilla-system/canary,"
+        + " but this hub-manager does not read OCM");
+
+    hub.editFleet("foo", s -> s.placement.clusterSelector = new LabelSelectorBuilder().addToMatchLabels("env", "x")
+        .build());
+    reconcile("foo");
+    assertThat(condition("foo", FleetAddOnReconciler.INVALID_PLACEMENT).getMessage())
+        .startsWith("placement.clusterSelector and placement.placementRef are both set");
+    assertThat(desired("foo")).containsOnlyKeys("mc1");
+  }
+
+  @Test
   void aHandMadeManagedAddOnInThePlacementIsAdopted() {
     hub.cluster("mc1", true);
     ManagedAddOn m = new ManagedAddOn();

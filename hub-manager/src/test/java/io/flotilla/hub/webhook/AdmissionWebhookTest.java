@@ -164,6 +164,28 @@ class AdmissionWebhookTest {
   }
 
   @Test
+  void fleetChoosesItsClustersByLabelsOrByAPlacementNotBoth() throws Exception {
+    FleetAddOn byPlacement = fleet("foo", "1.1.0");
+    byPlacement.getSpec().placement.placementRef = new io.flotilla.api.common.PlacementRef("ops", "canary");
+    assertThat(admit(review("CREATE", "FleetAddOn", null, "foo", byPlacement, null)).getAllowed()).isTrue();
+
+    FleetAddOn both = fleet("foo", "1.1.0");
+    both.getSpec().placement.placementRef = new io.flotilla.api.common.PlacementRef("ops", "canary");
+    both.getSpec().placement.clusterSelector = new LabelSelectorBuilder().withMatchLabels(Map.of("env", "prod")).build();
+    assertDenied(admit(review("CREATE", "FleetAddOn", null, "foo", both, null)), 403, "InvalidPlacement",
+        "spec.placement.clusterSelector and spec.placement.placementRef are both set: choose the clusters by labels"
+            + " or by an OCM Placement, not both");
+    // an update that adds the second way is refused too; one that leaves the placement alone is not judged on it
+    assertDenied(admit(review("UPDATE", "FleetAddOn", null, "foo", both, byPlacement)), 403, "InvalidPlacement",
+        "spec.placement.clusterSelector and spec.placement.placementRef are both set: choose the clusters by labels"
+            + " or by an OCM Placement, not both");
+    FleetAddOn bothPaused = fleet("foo", "1.1.0");
+    bothPaused.getSpec().placement = both.getSpec().placement;
+    bothPaused.getSpec().paused = true;
+    assertThat(admit(review("UPDATE", "FleetAddOn", null, "foo", bothPaused, both)).getAllowed()).isTrue();
+  }
+
+  @Test
   void anUpdateIsJudgedOnlyOnWhatItChanges() throws Exception {
     // a fleet whose release was deleted (or that got in while the webhook was bypassed) can still be paused
     FleetAddOn stale = fleet("foo", "0.9.0");

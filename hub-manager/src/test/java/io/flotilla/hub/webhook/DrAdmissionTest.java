@@ -156,6 +156,20 @@ class DrAdmissionTest {
   }
 
   @Test
+  void aPolicyChoosesItsClustersByLabelsOrByAnOcmPlacementNotBoth() throws Exception {
+    BackupPolicy placed = policy("0 2 * * *", null);
+    placed.getSpec().placementRef = new io.flotilla.api.common.PlacementRef("ops", "dr");
+    assertThat(create("BackupPolicy", placed).getAllowed()).isTrue();
+
+    BackupPolicy both = policy("0 2 * * *", null);
+    both.getSpec().placementRef = new io.flotilla.api.common.PlacementRef("ops", "dr");
+    both.getSpec().clusterSelector = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+        .addToMatchLabels("env", "prod").build();
+    assertDenied(create("BackupPolicy", both), "InvalidBackupPolicy", "spec.clusterSelector and spec.placementRef"
+        + " are both set: choose the clusters by labels or by an OCM Placement, not both");
+  }
+
+  @Test
   void anInvalidCronIsRefusedAndTheMessageSaysWhy() throws Exception {
     assertDenied(create("BackupPolicy", policy("0 2 * *", null)), "InvalidBackupPolicy",
         "spec.schedule: schedule \"0 2 * *\" has 4 fields; a cron expression has 5 (minute hour day-of-month month"

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.flotilla.api.common.PlacementRef;
 import io.flotilla.api.common.Validation;
 
 import java.util.Map;
@@ -33,9 +35,16 @@ public class FleetAddOnSpec {
   public boolean isPaused() { return Boolean.TRUE.equals(paused); }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "!has(self.clusterSelector) || !has(self.placementRef)",
+      message = "set clusterSelector or placementRef, not both")
   public static class Placement {
-    @JsonPropertyDescription("Which ManagementClusters get the add-on; empty selects every cluster.")
+    @JsonPropertyDescription("Which ManagementClusters get the add-on, by their labels; empty (and no placementRef)"
+        + " selects every cluster.")
     public LabelSelector clusterSelector;
+
+    @JsonPropertyDescription("Instead of clusterSelector: the ManagementClusters an OCM Placement's decisions name"
+        + " (needs the hub-manager in OCM mode).")
+    public PlacementRef placementRef;
   }
 
   public enum FailureStrategy { Pause, Rollback }

@@ -6,15 +6,25 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.flotilla.api.common.PlacementRef;
 import io.flotilla.api.common.Validation;
 
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.clusterSelector) || !has(self.placementRef)",
+    message = "set clusterSelector or placementRef, not both")
 public class BackupPolicySpec {
-  @JsonPropertyDescription("Which ManagementClusters the policy applies to; empty selects all.")
+  @JsonPropertyDescription("Which ManagementClusters the policy applies to, by their labels; empty (and no"
+      + " placementRef) selects all.")
   public LabelSelector clusterSelector;
+
+  @JsonPropertyDescription("Instead of clusterSelector: the ManagementClusters an OCM Placement's decisions name"
+      + " (needs the hub-manager in OCM mode). A cluster the policy placed backups on stays selected while its"
+      + " ManagedCluster is tainted unreachable or unavailable, even if the Placement drops it.")
+  public PlacementRef placementRef;
 
   @JsonPropertyDescription("Which HostedClusters on the selected clusters the policy backs up; empty selects all. A"
       + " hosted cluster selected by several active policies is backed up by the one whose name sorts first; the"

@@ -35,6 +35,11 @@ public class HostedClusterMigration extends CustomResource<HostedClusterMigratio
   public static final String CONDITION_TEARDOWN_HALTED = "TeardownHalted";
   /** True while the migration waits for a free restore slot on its destination (bounded concurrency). */
   public static final String CONDITION_QUEUED = "Queued";
+  /**
+   * On an OCM hub, when the hosted cluster had a ManagedCluster that the hypershift-addon deletes with the source: True
+   * once it is imported again from the destination and Available, False while that is awaited or after it timed out.
+   */
+  public static final String CONDITION_MANAGED_CLUSTER_REIMPORTED = "ManagedClusterReimported";
 
   @Override
   protected HostedClusterMigrationSpec initSpec() { return new HostedClusterMigrationSpec(); }

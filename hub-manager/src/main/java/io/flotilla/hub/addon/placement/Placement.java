@@ -1,6 +1,7 @@
 package io.flotilla.hub.addon.placement;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.flotilla.hub.cluster.selection.ClusterSelection;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,12 +40,15 @@ public final class Placement {
    */
   public static Decision decide(LabelSelector selector, Map<String, Map<String, String>> clusters,
                                 Collection<Existing> existing) {
-    LabelSelectors.problem(selector).ifPresent(p -> {
-      throw new IllegalArgumentException(p);
-    });
+    return decide(ClusterSelection.byLabels(selector), clusters, existing);
+  }
+
+  /** @param selection the clusters the fleet chose, by labels or by an OCM Placement */
+  public static Decision decide(ClusterSelection selection, Map<String, Map<String, String>> clusters,
+                                Collection<Existing> existing) {
     Set<String> placed = new TreeSet<>();
     new TreeMap<>(clusters).forEach((name, labels) -> {
-      if (LabelSelectors.matches(selector, labels)) {
+      if (selection.selects(name, labels)) {
         placed.add(name);
       }
     });

@@ -3,10 +3,12 @@ package io.flotilla.hub.addon.validation;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.flotilla.api.addon.v1alpha1.AddOnRelease;
 import io.flotilla.api.addon.v1alpha1.AddOnReleaseSpec;
+import io.flotilla.api.addon.v1alpha1.FleetAddOnSpec;
 import io.flotilla.api.addon.v1alpha1.ManagedAddOn;
 import io.flotilla.api.addon.v1alpha1.RolloutStrategy;
 import io.flotilla.common.SemanticVersion;
 import io.flotilla.api.common.Validation;
+import io.flotilla.hub.cluster.selection.ClusterSelection;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ public final class AddOnValidation {
   public static final String INVALID_NAME = "InvalidName";
   public static final String INVALID_ROLLOUT_STRATEGY = "InvalidRolloutStrategy";
   public static final String IMMUTABLE_SPEC = "ImmutableSpec";
+  public static final String INVALID_PLACEMENT = "InvalidPlacement";
 
   public static final String IMMUTABLE_RELEASE_MESSAGE = "AddOnRelease spec is immutable; publish a new version instead";
 
@@ -52,6 +55,15 @@ public final class AddOnValidation {
   private static final Pattern SEMVER = Pattern.compile(Validation.SEMVER);
   private static final Pattern COUNT = Pattern.compile("^[0-9]+$");
   private static final Pattern PERCENT = Pattern.compile("^([0-9]+)%$");
+
+  // ---------------------------------------------------------------- placement
+
+  /** The fleet's clusters chosen both by labels and by an OCM Placement, or either of them unusable. */
+  public static Optional<Problem> placementProblem(FleetAddOnSpec.Placement placement) {
+    return placement == null ? Optional.empty()
+        : ClusterSelection.specProblem("spec.placement", placement.clusterSelector, placement.placementRef)
+            .map(m -> new Problem(INVALID_PLACEMENT, m));
+  }
 
   // ---------------------------------------------------------------- versions
 

@@ -18,7 +18,9 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterMigrationStatus;
 import io.flotilla.api.dr.v1alpha1.HostedClusterPause;
 import io.flotilla.api.dr.v1alpha1.HostedClusterRestore;
 import io.flotilla.api.dr.v1alpha1.HostedClusterTeardown;
+import io.flotilla.api.foreign.ocm.ManagedCluster;
 import io.flotilla.hub.cluster.ManagementClusterReconciler;
+import io.flotilla.hub.cluster.ocm.ManagedClusters;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -56,7 +58,8 @@ import java.util.stream.Collectors;
  *
  * <p>It runs again when a record's status changes (informers on the four record kinds, mapped back by
  * {@link HostedClusterMigration#MIGRATION_LABEL}), when a ManagementCluster is declared lost or found again, when a
- * BackupStore comes or goes, when another migration onto the same destination frees a restore slot, and periodically
+ * BackupStore comes or goes, when another migration onto the same destination frees a restore slot, on an OCM hub when
+ * the hosted cluster's ManagedCluster changes ({@link MigrationPlanner#MANAGED_CLUSTER_REIMPORTED}), and periodically
  * while a migration is not finished.
  */
 @ControllerConfiguration(name = HostedClusterMigrationReconciler.NAME)
@@ -72,6 +75,8 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
   private final Clock clock;
   private final MigrationPlanner planner;
   private final Duration recheck;
+  /** Reads the hosted cluster's ManagedCluster (the hub serves OCM's cluster API and Flotilla reads it). */
+  private final boolean ocm;
   /**
    * One pass at a time per destination: whether a migration may take a restore slot depends on the others' status,
    * so two passes must not both count the same free slot. (One hub-manager leads; the lock is in-process.)
@@ -90,10 +95,20 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
   /** @param recheck how often an unfinished migration is looked at without any event */
   public HostedClusterMigrationReconciler(KubernetesClient hub, Clock clock, int maxConcurrentRestores,
                                           Duration recheck) {
+    this(hub, clock, maxConcurrentRestores, recheck, false, MigrationPlanner.DEFAULT_REIMPORT_TIMEOUT);
+  }
+
+  /**
+   * @param ocm             read the hosted cluster's ManagedCluster, for {@link MigrationPlanner#MANAGED_CLUSTER_REIMPORTED}
+   * @param reimportTimeout how long that step waits
+   */
+  public HostedClusterMigrationReconciler(KubernetesClient hub, Clock clock, int maxConcurrentRestores,
+                                          Duration recheck, boolean ocm, Duration reimportTimeout) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.planner = new MigrationPlanner(maxConcurrentRestores);
+    this.planner = new MigrationPlanner(maxConcurrentRestores, reimportTimeout);
     this.recheck = Objects.requireNonNull(recheck, "recheck");
+    this.ocm = ocm;
   }
 
   /** What one pass did (for tests and callers that run it by hand). */
@@ -137,6 +152,19 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
         .withOnUpdateFilter((newer, older) -> MigrationPlanner.holdsRestoreSlot(newer.getStatus())
             != MigrationPlanner.holdsRestoreSlot(older.getStatus()))
         .build(), context));
+    if (ocm) {
+      // the hosted cluster's ManagedCluster is named after it (docs/ocm-facts.md §I2.6)
+      sources.add(new InformerEventSource<>(InformerEventSourceConfiguration
+          .from(ManagedCluster.class, HostedClusterMigration.class)
+          .withName("migration-managedclusters")
+          .withSecondaryToPrimaryMapper(mc -> context.getPrimaryCache()
+              .list(m -> m.getSpec() != null && m.getSpec().hostedCluster != null
+                  && mc.getMetadata().getName().equals(m.getSpec().hostedCluster.name))
+              .map(ResourceID::fromResource).collect(Collectors.toSet()))
+          .withOnUpdateFilter((newer, older) -> !Objects.equals(managedCluster(newer.getMetadata().getName(), newer),
+              managedCluster(older.getMetadata().getName(), older)))
+          .build(), context));
+    }
     return sources;
   }
 
@@ -299,8 +327,24 @@ public class HostedClusterMigrationReconciler implements Reconciler<HostedCluste
         }
       }
     }
+    MigrationInput.ManagedClusterState managedCluster = null;
+    if (ocm && spec.hostedCluster != null && spec.hostedCluster.name != null) {
+      String mcName = spec.hostedCluster.name;
+      managedCluster = managedCluster(mcName, hub.resources(ManagedCluster.class).withName(mcName).get());
+    }
     return new MigrationInput(name, m.getMetadata().getGeneration(), MigrationInputs.created(m), spec, m.getStatus(),
-        clusters, stores, records, restoring, queuedAhead, now);
+        clusters, stores, records, restoring, queuedAhead, now, managedCluster);
+  }
+
+  /** The hosted cluster's ManagedCluster {@code mc} (null when there is none) as the planner sees it. */
+  static MigrationInput.ManagedClusterState managedCluster(String name, ManagedCluster mc) {
+    if (mc == null || ManagedClusters.deleting(mc)) {
+      return MigrationInput.ManagedClusterState.absent(name);
+    }
+    Map<String, String> annotations = mc.getMetadata().getAnnotations();
+    return new MigrationInput.ManagedClusterState(name, true,
+        annotations == null ? null : annotations.get(ManagedCluster.HOSTING_CLUSTER_NAME_ANNOTATION),
+        ManagedClusters.available(mc).map(c -> "True".equals(c.getStatus())).orElse(false));
   }
 
   private <R extends HasMetadata> R read(Class<R> kind, String namespace, String name) {

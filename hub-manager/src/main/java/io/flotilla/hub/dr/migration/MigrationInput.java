@@ -30,10 +30,13 @@ import java.util.Set;
  * @param queuedAhead            other migrations onto the same destination that wait for a slot and were created
  *                               before this one ({@link MigrationPlanner#waitsForSlot})
  * @param now                    the instant of this pass
+ * @param managedCluster         on an OCM hub, the hosted cluster's ManagedCluster as the hub has it now; null when
+ *                               Flotilla does not read OCM's clusters
  */
 public record MigrationInput(String name, Long generation, Instant created, HostedClusterMigrationSpec spec,
                              HostedClusterMigrationStatus status, Map<String, Boolean> clusters, Set<String> stores,
-                             Records records, int restoringOnDestination, int queuedAhead, Instant now) {
+                             Records records, int restoringOnDestination, int queuedAhead, Instant now,
+                             ManagedClusterState managedCluster) {
   public MigrationInput {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(spec, "spec");
@@ -41,6 +44,28 @@ public record MigrationInput(String name, Long generation, Instant created, Host
     clusters = clusters == null ? Map.of() : Map.copyOf(clusters);
     stores = stores == null ? Set.of() : Set.copyOf(stores);
     records = records == null ? Records.NONE : records;
+  }
+
+  /** Without OCM. */
+  public MigrationInput(String name, Long generation, Instant created, HostedClusterMigrationSpec spec,
+                        HostedClusterMigrationStatus status, Map<String, Boolean> clusters, Set<String> stores,
+                        Records records, int restoringOnDestination, int queuedAhead, Instant now) {
+    this(name, generation, created, spec, status, clusters, stores, records, restoringOnDestination, queuedAhead, now,
+        null);
+  }
+
+  /**
+   * The hosted cluster's ManagedCluster on an OCM hub (docs/ocm-facts.md §I2.6, §I4.3): named after the HostedCluster,
+   * imported in Hosted mode by the hypershift-addon, which annotates it with its hosting cluster and deletes it when
+   * the HostedCluster goes.
+   *
+   * @param name           the ManagedCluster looked for (the HostedCluster's name)
+   * @param exists         there is one of that name, not being deleted
+   * @param hostingCluster its import.open-cluster-management.io/hosting-cluster-name annotation; null without
+   * @param available      its ManagedClusterConditionAvailable is True
+   */
+  public record ManagedClusterState(String name, boolean exists, String hostingCluster, boolean available) {
+    public static ManagedClusterState absent(String name) { return new ManagedClusterState(name, false, null, false); }
   }
 
   /** spec.source.cluster; null without one. */

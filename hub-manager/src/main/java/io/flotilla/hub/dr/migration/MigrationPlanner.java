@@ -46,6 +46,13 @@ import java.util.function.Supplier;
  * {@value #TEAR_DOWN_SOURCE} (without touching workers) → Succeeded. A fail-over (spec.source.lost, the cluster
  * declared lost) skips the source's steps and restores the newest Completed backup.
  *
+ * <p>On an OCM hub a hosted cluster imported as a ManagedCluster of its own meets ACM on the way (docs/ocm-facts.md
+ * §I4.3): the hypershift-addon deletes that ManagedCluster with the source and imports it again from the destination.
+ * The migration then ends with {@value #MANAGED_CLUSTER_REIMPORTED}, which waits (up to {@code reimportTimeout}) for
+ * a ManagedCluster of the hosted cluster's name to be Available with the destination as its hosting cluster. A timeout
+ * is recorded (the step Skipped, condition ManagedClusterReimported=False, reason {@value #TIMEOUT}) and the migration
+ * succeeds all the same: the hosted cluster runs on the destination; only ACM's view of it lags.
+ *
  * <p>Before the point of no return a failure waits for an operator (failurePolicy Manual) or rolls back
  * (AutoRollback), and spec.rollback rolls back: {@value #REMOVE_DESTINATION_COPY} (if a restore was created) →
  * {@value #RESUME_SOURCE} (the hold is released: every value it changed is put back). After it, rollback is refused.
@@ -68,6 +75,7 @@ public final class MigrationPlanner {
   public static final String TEAR_DOWN_SOURCE = "TearDownSource";
   public static final String REMOVE_DESTINATION_COPY = "RemoveDestinationCopy";
   public static final String RESUME_SOURCE = "ResumeSource";
+  public static final String MANAGED_CLUSTER_REIMPORTED = HostedClusterMigration.CONDITION_MANAGED_CLUSTER_REIMPORTED;
 
   /**
    * Succeeded=False reasons for bad input ({@link MigrationValidation}): phase Failed, nothing created; re-checked
@@ -95,15 +103,22 @@ public final class MigrationPlanner {
   public static final String NOT_WAITING = "NotWaiting";
   public static final String ROLLBACK_NOT_REQUESTED = "RollbackNotRequested";
   public static final String TEARDOWN_RUNNING = "TeardownRunning";
+  /** ManagedClusterReimported reasons. */
+  public static final String REIMPORTED = "Reimported";
+  public static final String WAITING_FOR_REIMPORT = "WaitingForReimport";
+  public static final String TIMEOUT = "Timeout";
 
   /** The BackupStore a migration without spec.store backs up to, if it exists. */
   public static final String DEFAULT_STORE = "default";
   public static final int DEFAULT_MAX_CONCURRENT_RESTORES = 2;
+  /** How long a migration waits for its hosted cluster's ManagedCluster to come back from the destination. */
+  public static final Duration DEFAULT_REIMPORT_TIMEOUT = Duration.ofMinutes(10);
 
   private static final Set<Phase> STARTED_PHASES =
       java.util.EnumSet.of(Phase.Running, Phase.WaitingForOperator, Phase.RollingBack);
 
   private final int maxConcurrentRestores;
+  private final Duration reimportTimeout;
 
   public MigrationPlanner() {
     this(DEFAULT_MAX_CONCURRENT_RESTORES);
@@ -111,10 +126,19 @@ public final class MigrationPlanner {
 
   /** @param maxConcurrentRestores how many migrations may hold a restore slot on one destination at once (≥ 1) */
   public MigrationPlanner(int maxConcurrentRestores) {
+    this(maxConcurrentRestores, DEFAULT_REIMPORT_TIMEOUT);
+  }
+
+  /** @param reimportTimeout how long {@value #MANAGED_CLUSTER_REIMPORTED} waits before it records a timeout */
+  public MigrationPlanner(int maxConcurrentRestores, Duration reimportTimeout) {
     if (maxConcurrentRestores < 1) {
       throw new IllegalArgumentException("maxConcurrentRestores must be at least 1, not " + maxConcurrentRestores);
     }
+    if (reimportTimeout == null || reimportTimeout.isNegative() || reimportTimeout.isZero()) {
+      throw new IllegalArgumentException("reimportTimeout must be positive, not " + reimportTimeout);
+    }
     this.maxConcurrentRestores = maxConcurrentRestores;
+    this.reimportTimeout = reimportTimeout;
   }
 
   public int maxConcurrentRestores() { return maxConcurrentRestores; }
@@ -278,6 +302,7 @@ public final class MigrationPlanner {
       status.step(POINT_OF_NO_RETURN, StepPhase.Pending, message, null);
       status.step(TEAR_DOWN_SOURCE, lost ? StepPhase.Skipped : StepPhase.Pending,
           lost ? "the source cluster is lost: there is nothing to tear down" : message, null);
+      reimportPending(message);
     }
 
     // ---- the way forward, before the point of no return
@@ -300,6 +325,7 @@ public final class MigrationPlanner {
       status.step(VERIFY, StepPhase.Pending, null, null);
       status.step(POINT_OF_NO_RETURN, StepPhase.Pending, null, null);
       teardownPending();
+      reimportPending(null);
       status.condition(HostedClusterMigration.CONDITION_SUCCEEDED, Conditions.FALSE, IN_PROGRESS,
           currentStepMessage());
       status.condition(HostedClusterMigration.CONDITION_QUEUED, Conditions.FALSE, STARTED, "started " + startedAt());
@@ -383,7 +409,7 @@ public final class MigrationPlanner {
         rollbackNotRefused();
       }
 
-      boolean done;
+      boolean tornDown;
       boolean recheckNow = false;
       Teardown t = records.sourceTeardown();
       String waiting = null;
@@ -391,27 +417,29 @@ public final class MigrationPlanner {
       if (failover) {
         status.step(TEAR_DOWN_SOURCE, StepPhase.Skipped, "the source cluster is lost: there is nothing to tear down",
             null);
-        done = true;
+        tornDown = true;
       } else if (passingNow) {
         status.step(TEAR_DOWN_SOURCE, StepPhase.Pending, "starts once the point of no return is on record", null);
-        done = false;
+        tornDown = false;
         recheckNow = true;
       } else {
         TeardownView v = teardown(TEAR_DOWN_SOURCE, t, names.sourceTeardown(), source, names.sourceTeardownName(),
             Purpose.Migrated, null, "tearing down " + hostedCluster + " on " + source + " without touching its workers");
-        done = v.done();
+        tornDown = v.done();
         waiting = v.waiting();
         waitingReason = v.waitingReason();
       }
+      if (tornDown && records.hold() != null && !records.hold().deleting()) {
+        // its hosted cluster is gone; deleting the record lets the agent drop its finalizer
+        actions.add(new MigrationPlan.DeleteHold(source, names.holdName()));
+      }
+      Optional<String> reimport = reimport(tornDown);
+      boolean done = tornDown && reimport.isPresent();
       if (done) {
         status.condition(HostedClusterMigration.CONDITION_SUCCEEDED, Conditions.TRUE, SUCCEEDED, hostedCluster
             + " runs on " + destination + (failover ? " (failed over from lost " + source + ")"
-            : "; the source on " + source + " is torn down") + "; recovery time " + recoveryTime);
+            : "; the source on " + source + " is torn down") + "; recovery time " + recoveryTime + reimport.get());
         notWaiting();
-        if (records.hold() != null && !records.hold().deleting()) {
-          // its hosted cluster is gone; deleting the record lets the agent drop its finalizer
-          actions.add(new MigrationPlan.DeleteHold(source, names.holdName()));
-        }
       } else {
         status.condition(HostedClusterMigration.CONDITION_SUCCEEDED, Conditions.FALSE, IN_PROGRESS,
             waiting != null ? waiting : currentStepMessage());
@@ -437,6 +465,7 @@ public final class MigrationPlanner {
       renderForwardAsIs(pause, backup, restore, verify, StepPhase.Pending, null);
       status.step(POINT_OF_NO_RETURN, StepPhase.Pending, "not reached: " + failedStep + " failed", null);
       teardownPending();
+      reimportPending(null);
       String message = failedStep + " failed: " + failure.message() + ". The point of no return is not passed: roll "
           + "back with `flotilla migrate rollback " + in.name() + "` or set spec.rollback: true (the destination copy "
           + "is removed without touching workers, and the source resumes exactly as it was)";
@@ -454,6 +483,10 @@ public final class MigrationPlanner {
       renderForwardAsIs(pause, backup, restore, verify, StepPhase.Skipped, "not run: the migration rolls back");
       status.step(POINT_OF_NO_RETURN, StepPhase.Skipped, "not reached: the migration rolls back", null);
       status.step(TEAR_DOWN_SOURCE, StepPhase.Skipped, "not run: the migration rolls back", null);
+      if (reimportApplies()) {
+        status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.Skipped, "not run: the migration rolls back; the source"
+            + " keeps its ManagedCluster", null);
+      }
       String why = Boolean.TRUE.equals(spec.rollback) ? "requested (spec.rollback)"
           : failure != null && spec.failurePolicy == FailurePolicy.AutoRollback
               ? "failurePolicy AutoRollback after " + failedStep + " failed: " + failure.message()
@@ -659,6 +692,82 @@ public final class MigrationPlanner {
       }
     }
 
+    // ---- ACM's view of the hosted cluster (docs/ocm-facts.md §I4.3)
+
+    /**
+     * True on an OCM hub when the hosted cluster has a ManagedCluster the hypershift-addon imported in Hosted mode from
+     * the source (its hosting-cluster annotation names the source, or already the destination), or had one when an
+     * earlier pass planned the step. Without OCM, or without such a ManagedCluster, there is no such step.
+     */
+    boolean reimportApplies() {
+      MigrationInput.ManagedClusterState mc = in.managedCluster();
+      if (mc == null) {
+        return false;
+      }
+      if (status.oldStep(MANAGED_CLUSTER_REIMPORTED).isPresent()) {
+        return true;
+      }
+      return mc.exists() && mc.hostingCluster() != null
+          && (mc.hostingCluster().equals(source) || mc.hostingCluster().equals(destination));
+    }
+
+    void reimportPending(String message) {
+      if (reimportApplies()) {
+        status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.Pending, message, null);
+      }
+    }
+
+    /**
+     * Renders {@value #MANAGED_CLUSTER_REIMPORTED} once the source is torn down (or lost).
+     *
+     * @return empty while it waits; once settled, what the Succeeded message adds (empty text when the step does not
+     *     apply)
+     */
+    Optional<String> reimport(boolean tornDown) {
+      if (!reimportApplies()) {
+        return Optional.of("");
+      }
+      MigrationInput.ManagedClusterState mc = in.managedCluster();
+      String name = mc.name();
+      String type = HostedClusterMigration.CONDITION_MANAGED_CLUSTER_REIMPORTED;
+      if (!tornDown) {
+        status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.Pending, "after " + TEAR_DOWN_SOURCE + ": the"
+            + " hypershift-addon deletes ManagedCluster " + name + " with the source and imports it from " + destination,
+            null);
+        return Optional.empty();
+      }
+      if (mc.exists() && mc.available() && destination.equals(mc.hostingCluster())) {
+        String message = "ManagedCluster " + name + " is Available again, imported from " + destination;
+        status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.Succeeded, message, null);
+        status.condition(type, Conditions.TRUE, REIMPORTED, message);
+        return Optional.of("; " + message);
+      }
+      String seen = !mc.exists() ? "it is not back yet"
+          : mc.hostingCluster() == null ? "it names no hosting cluster"
+          : !destination.equals(mc.hostingCluster()) ? "it still names " + mc.hostingCluster() + " as its hosting"
+              + " cluster" + (failover ? " (the lost source's hypershift-addon has not deleted it)" : "")
+          : "it is imported from " + destination + " but not Available yet";
+      Instant since = status.oldStep(MANAGED_CLUSTER_REIMPORTED)
+          .filter(st -> st.phase == StepPhase.InProgress && st.startedAt != null)
+          .map(st -> Time.parse(st.startedAt)).orElse(in.now());
+      if (!in.now().isBefore(since.plus(reimportTimeout))) {
+        String message = "ManagedCluster " + name + " was not imported again from " + destination + " within "
+            + Durations.format(reimportTimeout) + ": " + seen + ". The hosted cluster runs on " + destination
+            + "; ACM's view of it lags (docs/runbooks/migrate.md)";
+        status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.Skipped, "timed out after "
+            + Durations.format(reimportTimeout) + ": " + seen, null);
+        status.condition(type, Conditions.FALSE, TIMEOUT, message);
+        return Optional.of("; ManagedCluster " + name + " was not imported again within "
+            + Durations.format(reimportTimeout) + " (condition " + type + ")");
+      }
+      status.step(MANAGED_CLUSTER_REIMPORTED, StepPhase.InProgress, "waiting for ManagedCluster " + name + " to be"
+          + " imported from " + destination + " and Available: " + seen, null);
+      status.condition(type, Conditions.FALSE, WAITING_FOR_REIMPORT, "waiting up to "
+          + Durations.format(reimportTimeout) + " for ManagedCluster " + name + " to be imported from " + destination
+          + " and Available: " + seen);
+      return Optional.empty();
+    }
+
     void pointOfNoReturnNotReached() {
       status.condition(HostedClusterMigration.CONDITION_POINT_OF_NO_RETURN, Conditions.FALSE, NOT_REACHED,
           "not passed: rollback is possible until the destination is verified");
@@ -681,6 +790,11 @@ public final class MigrationPlanner {
       event(events, HostedClusterMigration.CONDITION_WAITING_FOR_OPERATOR, Conditions.TRUE, Event.WARNING);
       event(events, HostedClusterMigration.CONDITION_TEARDOWN_HALTED, Conditions.TRUE, Event.WARNING);
       event(events, HostedClusterMigration.CONDITION_ROLLBACK_REFUSED, Conditions.TRUE, Event.WARNING);
+      event(events, HostedClusterMigration.CONDITION_MANAGED_CLUSTER_REIMPORTED, Conditions.TRUE, Event.NORMAL);
+      if (status.current(HostedClusterMigration.CONDITION_MANAGED_CLUSTER_REIMPORTED)
+          .filter(c -> TIMEOUT.equals(c.getReason())).isPresent()) {
+        event(events, HostedClusterMigration.CONDITION_MANAGED_CLUSTER_REIMPORTED, Conditions.FALSE, Event.WARNING);
+      }
       event(events, HostedClusterMigration.CONDITION_SUCCEEDED, Conditions.TRUE, Event.NORMAL);
       return events;
     }

@@ -22,6 +22,7 @@ import io.flotilla.api.dr.v1alpha1.HostedClusterBackup;
 import io.flotilla.api.dr.v1alpha1.HostedClusterBackupStatus;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.flotilla.hub.cluster.selection.ClusterSelections;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -72,7 +73,8 @@ import java.util.stream.Stream;
  * </ol>
  * Nothing is remembered between reconciles. It re-runs on changes of any BackupPolicy's spec, of ManagementCluster
  * labels / hosted clusters / lost, of backup records' phase, completion or verification, of BackupStore encryption,
- * and of the schedule ConfigMaps (an edit by hand is undone).
+ * of the schedule ConfigMaps (an edit by hand is undone) and, with OCM, of Placements' decisions and the unreachable
+ * taints (a policy's spec.placementRef: {@link PolicySelection}).
  */
 @ControllerConfiguration(name = BackupPolicyReconciler.NAME)
 public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner<BackupPolicy> {
@@ -88,6 +90,7 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
   private final KubernetesClient hub;
   private final Clock clock;
   private final Duration maxRecheck;
+  private final ClusterSelections selections;
   /** Placement is global: two policies reconciled at once must not interleave their schedule writes. */
   private final Object scheduleLock = new Object();
 
@@ -98,14 +101,24 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
   private volatile InformerEventSource<ConfigMap, BackupPolicy> scheduleCache;
 
   public BackupPolicyReconciler(KubernetesClient hub) {
-    this(hub, Clock.systemUTC(), DEFAULT_MAX_RECHECK);
+    this(hub, ClusterSelections.standalone(hub));
+  }
+
+  /** @param selections how policies' clusters are chosen on this hub: by labels, and by OCM Placements with OCM */
+  public BackupPolicyReconciler(KubernetesClient hub, ClusterSelections selections) {
+    this(hub, Clock.systemUTC(), DEFAULT_MAX_RECHECK, selections);
   }
 
   /** @param maxRecheck the longest time between two reconciles of a policy without any event */
   public BackupPolicyReconciler(KubernetesClient hub, Clock clock, Duration maxRecheck) {
+    this(hub, clock, maxRecheck, ClusterSelections.standalone(hub));
+  }
+
+  public BackupPolicyReconciler(KubernetesClient hub, Clock clock, Duration maxRecheck, ClusterSelections selections) {
     this.hub = Objects.requireNonNull(hub, "hub");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.maxRecheck = Objects.requireNonNull(maxRecheck, "maxRecheck");
+    this.selections = Objects.requireNonNull(selections, "selections");
   }
 
   /**
@@ -167,7 +180,12 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
         .withLabelSelector(SCHEDULE_LABEL + "=true")
         .withSecondaryToPrimaryMapper(everyPolicy::apply)
         .build(), context);
-    return List.of(peers, clusterCache, backupCache, storeCache, scheduleCache);
+    List<EventSource<?, BackupPolicy>> sources = new ArrayList<>(
+        List.of(peers, clusterCache, backupCache, storeCache, scheduleCache));
+    // with OCM: a Placement's decisions and the unreachable taints decide which clusters policies select
+    sources.addAll(selections.decisionEvents("backuppolicy-decisions", BackupPolicy.class, context, everyPolicy::apply));
+    sources.addAll(selections.taintEvents("backuppolicy-taints", BackupPolicy.class, context));
+    return sources;
   }
 
   @Override
@@ -280,6 +298,7 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
    */
   SchedulePlacement.Result placeAndWrite(PolicyObjects objects, String without) {
     synchronized (scheduleLock) {
+      PolicySelection selection = new PolicySelection(selections, objects.schedules(), hub.getKubernetesSerialization());
       List<SchedulePlacement.Policy> policies = new ArrayList<>();
       for (BackupPolicy p : objects.policies()) {
         if (p.getMetadata().getDeletionTimestamp() != null || p.getMetadata().getName().equals(without)) {
@@ -288,7 +307,8 @@ public class BackupPolicyReconciler implements Reconciler<BackupPolicy>, Cleaner
         BackupPolicySpec spec = p.getSpec();
         boolean active = spec != null && !spec.isSuspended() && PolicyValidation.validate(spec).isEmpty()
             && storeProblem(spec, objects).isEmpty();
-        policies.add(new SchedulePlacement.Policy(p.getMetadata().getName(), spec, active));
+        policies.add(new SchedulePlacement.Policy(p.getMetadata().getName(), spec, active,
+            active ? selection.of(p.getMetadata().getName(), spec) : null));
       }
       List<SchedulePlacement.Cluster> clusters = objects.clusters().stream()
           .filter(mc -> !PolicyInputs.lost(mc)).map(PolicyInputs::cluster).toList();

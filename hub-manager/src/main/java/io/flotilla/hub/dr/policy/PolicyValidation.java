@@ -7,6 +7,7 @@ import io.flotilla.api.common.Validation;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.BackupStoreSpec;
 import io.flotilla.hub.addon.placement.LabelSelectors;
+import io.flotilla.hub.cluster.selection.ClusterSelection;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +54,7 @@ public final class PolicyValidation {
     } else if (!spec.store.matches(Validation.DNS1123_SUBDOMAIN)) {
       problems.add("spec.store \"" + spec.store + "\" is not a valid BackupStore name");
     }
-    selectorProblem("spec.clusterSelector", spec.clusterSelector).ifPresent(problems::add);
+    ClusterSelection.specProblem("spec", spec.clusterSelector, spec.placementRef).ifPresent(problems::add);
     if (spec.hostedClusterSelector != null) {
       selectorProblem("spec.hostedClusterSelector.labelSelector", spec.hostedClusterSelector.labelSelector)
           .ifPresent(problems::add);

@@ -4,6 +4,7 @@ import io.flotilla.api.common.NamespacedName;
 import io.flotilla.api.dr.v1alpha1.BackupPolicySpec;
 import io.flotilla.api.dr.v1alpha1.EffectiveBackupSchedule;
 import io.flotilla.hub.addon.placement.LabelSelectors;
+import io.flotilla.hub.cluster.selection.ClusterSelection;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,10 +32,22 @@ import java.util.TreeMap;
 public final class SchedulePlacement {
   private SchedulePlacement() {}
 
-  /** @param active false when the policy is suspended, invalid or refused by its store: it places nothing */
-  public record Policy(String name, BackupPolicySpec spec, boolean active) {
+  /**
+   * @param active   false when the policy is suspended, invalid or refused by its store: it places nothing
+   * @param clusters the management clusters it selects (its clusterSelector, or its OCM Placement's decisions,
+   *                 {@link PolicySelection}); null for an inactive policy
+   */
+  public record Policy(String name, BackupPolicySpec spec, boolean active, ClusterSelection clusters) {
     public Policy {
       Objects.requireNonNull(name, "name");
+      if (active) {
+        Objects.requireNonNull(clusters, "clusters");
+      }
+    }
+
+    /** A policy that selects its clusters by its clusterSelector. */
+    public Policy(String name, BackupPolicySpec spec, boolean active) {
+      this(name, spec, active, active ? ClusterSelection.byLabels(spec.clusterSelector) : null);
     }
   }
 
@@ -111,7 +124,7 @@ public final class SchedulePlacement {
     Map<String, EffectiveBackupSchedule> schedules = new TreeMap<>();
     for (Policy p : active) {
       for (Cluster c : ordered) {
-        if (!LabelSelectors.matches(p.spec().clusterSelector, c.labels())) {
+        if (!p.clusters().selects(c.name(), c.labels())) {
           continue;
         }
         List<NamespacedName> mine = new ArrayList<>();

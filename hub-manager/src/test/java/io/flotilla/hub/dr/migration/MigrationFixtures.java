@@ -160,6 +160,18 @@ final class MigrationFixtures {
     return new MigrationInput.Teardown(HostedClusterTeardownStatus.Phase.Failed, "timed out deleting HostedCluster");
   }
 
+  // ---- the hosted cluster's ManagedCluster on an OCM hub (docs/ocm-facts.md §I2.6, §I4.3)
+
+  /** Imported by the hypershift-addon from {@code cluster}, Available or not. */
+  static MigrationInput.ManagedClusterState importedFrom(String cluster, boolean available) {
+    return new MigrationInput.ManagedClusterState(HC.name, true, cluster, available);
+  }
+
+  /** Deleted with the source, not imported again yet. */
+  static MigrationInput.ManagedClusterState noManagedCluster() {
+    return MigrationInput.ManagedClusterState.absent(HC.name);
+  }
+
   // ---- inputs
 
   /** One planner input; clusters mc-1 and mc-2 exist (mc-1 lost for a fail-over) and so does store "default". */
@@ -173,6 +185,7 @@ final class MigrationFixtures {
     int queuedAhead;
     Instant now = CREATED.plus(Duration.ofMinutes(1));
     String name = NAME;
+    MigrationInput.ManagedClusterState managedCluster;
 
     In(HostedClusterMigrationSpec spec) {
       this.spec = spec;
@@ -198,8 +211,12 @@ final class MigrationFixtures {
 
     In name(String n) { name = n; return this; }
 
+    /** On an OCM hub: the hosted cluster's ManagedCluster as it is now; null for a hub without OCM. */
+    In managedCluster(MigrationInput.ManagedClusterState mc) { managedCluster = mc; return this; }
+
     MigrationInput build() {
-      return new MigrationInput(name, 1L, CREATED, spec, status, clusters, stores, records, restoring, queuedAhead, now);
+      return new MigrationInput(name, 1L, CREATED, spec, status, clusters, stores, records, restoring, queuedAhead, now,
+          managedCluster);
     }
   }
 
@@ -215,6 +232,8 @@ final class MigrationFixtures {
     HostedClusterMigrationStatus status;
     Instant now = CREATED;
     MigrationPlan last;
+    /** On an OCM hub: the hosted cluster's ManagedCluster from now on. */
+    MigrationInput.ManagedClusterState managedCluster;
 
     Story(MigrationPlanner planner, HostedClusterMigrationSpec spec) {
       this.planner = planner;
@@ -223,14 +242,15 @@ final class MigrationFixtures {
 
     Story then(Records records) {
       now = now.plus(Duration.ofMinutes(1));
-      last = planner.plan(in(spec).status(status).records(records).at(now).build());
+      last = planner.plan(in(spec).status(status).records(records).at(now).managedCluster(managedCluster).build());
       status = last.status();
       return this;
     }
 
     /** The input of the next pass over {@code records}. */
     In next(Records records) {
-      return in(spec).status(status).records(records).at(now.plus(Duration.ofMinutes(1)));
+      return in(spec).status(status).records(records).at(now.plus(Duration.ofMinutes(1)))
+          .managedCluster(managedCluster);
     }
   }
 
