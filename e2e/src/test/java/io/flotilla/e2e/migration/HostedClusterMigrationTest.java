@@ -103,7 +103,9 @@ class HostedClusterMigrationTest {
     assertThat(v.matchesBackup).isTrue();
     assertThat(v.etcdRevision).as("written to before it was checked").isGreaterThan(v.atRevision);
     try (Client etcd = fleet.simulator("mc-2").etcdFor(NS, "hc-1").orElseThrow().newClient()) {
-      assertThat(EtcdState.read(etcd, Duration.ofSeconds(10)).revision()).isGreaterThan(v.etcdRevision);
+      // the writer keeps writing (every 2 s): eventually past the revision the check saw
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(EtcdState.read(etcd, Duration.ofSeconds(10)).revision()).isGreaterThan(v.etcdRevision));
       assertThat(etcd.getKVClient().get(ByteSequence.from("/registry/leases/kube-system/apiserver-", StandardCharsets.UTF_8),
           GetOption.builder().isPrefix(true).withCountOnly(true).build()).get(10, TimeUnit.SECONDS).getCount())
           .as("the identity Lease of each of its three kube-apiservers").isEqualTo(3);
