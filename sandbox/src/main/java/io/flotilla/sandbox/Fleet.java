@@ -99,6 +99,9 @@ public final class Fleet implements AutoCloseable {
     WorkloadSimulator workloads;
     SpokeAgent agent;
     KubernetesClient agentHubClient;
+    /** With OCM: the cluster's work agent and add-on registration, and the runner of the agent Deployment. */
+    io.flotilla.sandbox.ocm.addon.SpokeAddOnAgents addOnAgents;
+    io.flotilla.sandbox.ocm.addon.AgentDeploymentRunner agentDeployment;
     final List<String> hostedClusters = new ArrayList<>();
 
     Spoke(String name, MockApiServer server, Path agentHubKubeconfig) {
@@ -126,6 +129,8 @@ public final class Fleet implements AutoCloseable {
   private HubManager hubManager;
   /** With {@link Options#ocm()}: Open Cluster Management, simulated on the hub and every cluster. */
   private OcmSimulator ocm;
+  /** With {@link Options#ocm()}: the hub's addon-manager, which deploys the agents from the flotilla AddOnTemplate. */
+  private io.flotilla.sandbox.ocm.addon.AddOnManager addOnManager;
   /** With {@link Options#agentProcesses()}: the agents' processes, found through their files in D/agents/. */
   private AgentProcesses agentProcesses;
   private boolean closed;
@@ -166,6 +171,10 @@ public final class Fleet implements AutoCloseable {
 
     HubManagerConfig hubConfig = new HubManagerConfig(options.graceHeartbeats(), options.heartbeat(),
         "flotilla-system", "sandbox-hub-manager", true, false);
+    if (options.ocm()) {
+      // OCM mode (docs/architecture.md, OCM mode): ManagementClusters come from OCM's hosting clusters, no `cluster add`
+      hubConfig = hubConfig.withClusterSource(io.flotilla.hub.cluster.ocm.ClusterSource.OCM);
+    }
     hubManager = new HubManager(hub.adminClient(), hubConfig, io.flotilla.hub.webhook.AdmissionWebhookConfig.sandbox());
     hubManager.start();
     installBackupStore();
@@ -177,6 +186,8 @@ public final class Fleet implements AutoCloseable {
           .withLeaseDurationSeconds((int) Math.max(1, options.heartbeat().toSeconds())).withImportRetry(options.heartbeat()));
       ocm.start();
       progress.accept("OCM simulated on the hub: registration, cluster sets, placement (docs/architecture.md, The sandbox)");
+      installOcmAddOn();
+      progress.accept("flotilla add-on installed (manifests/ocm/), enabled by Placement flotilla-system/hosting-clusters");
     }
 
     int hostedIndex = 0;
@@ -188,6 +199,12 @@ public final class Fleet implements AutoCloseable {
         String hc = "hc-" + (options.hostedNamesPerCluster() ? k + 1 : ++hostedIndex);
         createHostedCluster(spoke, hc);
         spoke.hostedClusters.add(hc);
+      }
+      if (ocm != null) {
+        // the agent runs from the add-on's Deployment once the addon-manager deploys it: see join
+        progress.accept(name + ": API server at " + spoke.server.url() + ", a ManagedCluster, hosted clusters "
+            + (spoke.hostedClusters.isEmpty() ? "none" : String.join(", ", spoke.hostedClusters)));
+        continue;
       }
       startAgent(name);
       String agent = agentProcess(name).map(p -> "agent started (pid " + p.pid() + ", log "
@@ -205,15 +222,18 @@ public final class Fleet implements AutoCloseable {
     MockApiServer server = MockApiServer.start(name);
     writeFile(dir.resolve(name + ".kubeconfig"), server.kubeconfig("admin", randomToken(), null), true);
 
-    // Exactly what `flotilla cluster add` does: ManagementCluster, namespace, ServiceAccount, RBAC, token.
-    ClusterRegistration registrar = new ClusterRegistration(hub.adminClient());
-    ClusterRegistration.Registration registration = registrar
-        .join(name, Map.of(SANDBOX_LABEL, "true", "flotilla.io/cluster-index", Integer.toString(index)),
-            Duration.ofDays(1));
-    registrar.setLeaseDuration(name, options.heartbeat());
     Path agentKubeconfig = dir.resolve("agents").resolve(name + "-hub.kubeconfig");
-    writeFile(agentKubeconfig, ClusterRegistration.agentKubeconfig(hub.url(), hub.caCertificatePem(),
-        registration.token(), name), true);
+    if (ocm == null) {
+      // Exactly what `flotilla cluster add` does: ManagementCluster, namespace, ServiceAccount, RBAC, token.
+      ClusterRegistration registrar = new ClusterRegistration(hub.adminClient());
+      ClusterRegistration.Registration registration = registrar
+          .join(name, Map.of(SANDBOX_LABEL, "true", "flotilla.io/cluster-index", Integer.toString(index)),
+              Duration.ofDays(1));
+      registrar.setLeaseDuration(name, options.heartbeat());
+      writeFile(agentKubeconfig, ClusterRegistration.agentKubeconfig(hub.url(), hub.caCertificatePem(),
+          registration.token(), name), true);
+    }
+    // with OCM the file is the add-on registration's Secret flotilla-hub-kubeconfig, written by AgentDeploymentRunner
     if (agentProcesses != null) {
       var relay = relayCertificate(name);
       agentProcesses.prepare(name, agentKubeconfig, dir.resolve(name + ".kubeconfig"), options.heartbeat(),
@@ -230,8 +250,66 @@ public final class Fleet implements AutoCloseable {
     spoke.workloads.start();
     if (ocm != null) {
       ocm.join(name, server.adminClient(), Map.of(SANDBOX_LABEL, "true"));
+      spoke.addOnAgents = new io.flotilla.sandbox.ocm.addon.SpokeAddOnAgents(name, hub.adminClient(), server.adminClient());
+      spoke.addOnAgents.start();
+      spoke.agentDeployment = new io.flotilla.sandbox.ocm.addon.AgentDeploymentRunner(name, server.adminClient(),
+          agentKubeconfig, this::startAgent, this::stopAgent, Duration.ofMillis(300));
+      spoke.agentDeployment.start();
     }
     return spoke;
+  }
+
+  /**
+   * What an installation puts on an OCM hub for Flotilla (manifests/ocm/README.md), from the copies in this module's
+   * jar: the ClusterManagementAddOn, AddOnTemplate, AddOnDeploymentConfig and hub RBAC; the add-on installed by
+   * Placement (flotilla-placement.yaml: the hosting clusters, unreachable ones tolerated) instead of the shipped Manual,
+   * so every hosting cluster gets the agent; and the hub's addon-manager that deploys it.
+   */
+  private void installOcmAddOn() {
+    KubernetesClient client = hub.adminClient();
+    for (String file : List.of("hub-rbac.yaml", "addondeploymentconfig.yaml",
+        "addontemplate-flotilla-" + BuildInfo.version().replace("-SNAPSHOT", "") + ".yaml")) {
+      for (var object : yamlObjects("ocm/manifests/" + file)) {
+        client.resource(object).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+      }
+    }
+    var cma = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        yamlDocuments("ocm/manifests/clustermanagementaddon.yaml").get(0),
+        io.flotilla.api.foreign.ocm.ClusterManagementAddOn.class);
+    cma.setStatus(null);
+    cma.getSpec().installStrategy = new io.flotilla.api.foreign.ocm.ClusterManagementAddOn.InstallStrategy();
+    cma.getSpec().installStrategy.type = "Placements";
+    var placement = new io.flotilla.api.foreign.ocm.ClusterManagementAddOn.PlacementStrategy();
+    placement.namespace = HUB_NAMESPACE;
+    placement.name = "hosting-clusters";
+    cma.getSpec().installStrategy.placements = List.of(placement);
+    client.resource(cma).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    for (var object : yamlObjects("ocm/flotilla-placement.yaml")) {
+      client.resource(object).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    }
+    addOnManager = new io.flotilla.sandbox.ocm.addon.AddOnManager(client);
+    addOnManager.start();
+  }
+
+  /** The objects of a multi-document YAML resource next to this class. */
+  private static List<io.fabric8.kubernetes.api.model.HasMetadata> yamlObjects(String resource) {
+    return yamlDocuments(resource).stream()
+        .map(doc -> io.fabric8.kubernetes.client.utils.Serialization.<io.fabric8.kubernetes.api.model.HasMetadata>unmarshal(doc))
+        .toList();
+  }
+
+  /** The documents holding an object of a multi-document YAML resource next to this class. */
+  private static List<String> yamlDocuments(String resource) {
+    try (var in = Fleet.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + resource + " (copied from manifests/ocm by sandbox/pom.xml)");
+      }
+      String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return java.util.Arrays.stream(text.split("(?m)^---\\s*$"))
+          .filter(doc -> doc.lines().anyMatch(l -> l.startsWith("kind:"))).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Creates a HostedCluster and its NodePool as `hcp create cluster agent` would, with HyperShift's secret names. */
@@ -418,7 +496,9 @@ public final class Fleet implements AutoCloseable {
       return;
     }
     try {
-      Config config = Config.fromKubeconfig(Files.readString(spoke.agentHubKubeconfig));
+      // with OCM, backed by the file (as SpokeAgentMain's): a rotated token in the add-on's Secret reaches the agent
+      Config config = ocm != null ? io.flotilla.common.Kubeconfigs.load(spoke.agentHubKubeconfig, "hub kubeconfig")
+          : Config.fromKubeconfig(Files.readString(spoke.agentHubKubeconfig));
       // as SpokeAgentMain: fail fast against a hub that does not answer (scheduled backups queue their records)
       config.setRequestRetryBackoffLimit(2);
       config.setRequestRetryBackoffInterval(200);
@@ -528,6 +608,8 @@ public final class Fleet implements AutoCloseable {
     closed = true;
     deleteIfExists(options.dir().toAbsolutePath().resolve("ready"));
     List<Runnable> steps = new ArrayList<>();
+    // the agent Deployments' runners first: they would otherwise restart agents being stopped
+    spokes.values().forEach(s -> steps.add(() -> { if (s.agentDeployment != null) s.agentDeployment.close(); }));
     if (agentProcesses != null) {
       // all at once, while the API servers they talk to still answer; including agents `sandbox agent start` started
       steps.add(() -> agentProcesses.stop(spokes.keySet(), AgentProcesses.STOP_TIMEOUT));
@@ -535,6 +617,8 @@ public final class Fleet implements AutoCloseable {
       spokes.keySet().forEach(name -> steps.add(() -> stopAgent(name)));
     }
     steps.add(() -> { if (hubManager != null) hubManager.close(); });
+    steps.add(() -> { if (addOnManager != null) addOnManager.close(); });
+    spokes.values().forEach(s -> steps.add(() -> { if (s.addOnAgents != null) s.addOnAgents.close(); }));
     steps.add(() -> { if (ocm != null) ocm.close(); });
     spokes.values().forEach(s -> steps.add(() -> { if (s.simulator != null) s.simulator.close(); }));
     spokes.values().forEach(s -> steps.add(() -> { if (s.workloads != null) s.workloads.close(); }));
