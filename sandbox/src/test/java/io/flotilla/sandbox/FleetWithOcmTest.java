@@ -69,8 +69,9 @@ class FleetWithOcmTest {
         assertThat(Conditions.statusOf(mc.getStatus().conditions, ManagedCluster.AVAILABLE)).isEqualTo("Unknown");
         assertThat(mc.getSpec().taints).extracting(t -> t.key).contains(ManagedCluster.TAINT_UNREACHABLE);
       });
-      // OCM's cluster, not Flotilla's: Flotilla's own agent still renews its lease
-      assertThat(fleet.isAvailable("mc-1")).isTrue();
+      // the hub-manager reads OCM's clusters here: Available needs OCM and the agent both (OcmAvailability), so the
+      // ManagementCluster leaves Available though Flotilla's own agent still renews its lease
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(fleet.isAvailable("mc-1")).isFalse());
     } finally {
       fleet.ocm().klusterlet("mc-1").start();
     }
@@ -78,6 +79,7 @@ class FleetWithOcmTest {
       ManagedCluster mc = managedCluster("mc-1");
       assertThat(Conditions.isTrue(mc.getStatus().conditions, ManagedCluster.AVAILABLE)).isTrue();
       assertThat(mc.getSpec().taints).isNullOrEmpty();
+      assertThat(fleet.isAvailable("mc-1")).isTrue();
     });
   }
 
